@@ -1,0 +1,51 @@
+"""layerkit: a small, exact, fast neural-network layer framework on NumPy.
+
+Layers (`Dense`, `Sigmoid`, and any `Layer` subclass) implement ``forward`` and
+``backward``; `Sequential` chains them so that backward runs the δ recursion of
+backpropagation at any depth; a `Loss` such as `L2Loss` starts the recursion and an
+optimizer such as `SGD` applies the gradients.
+
+Examples
+--------
+>>> import numpy as np
+>>> import layerkit as lk
+>>> net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sigmoid(), lk.Dense(3, 2, seed=1), lk.Sigmoid())
+>>> x, t = np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])
+>>> loss = lk.L2Loss()
+>>> before = loss(net(x), t)
+>>> _ = net.backward(loss.backward())
+>>> lk.SGD(lr=0.5).step(net)
+>>> loss(net(x), t) < before
+True
+"""
+
+from . import errors
+from .activation import Activation
+from .dense import Dense
+from .gradcheck import gradcheck
+from .l2loss import L2Loss
+from .layer import Layer, Parameter
+from .loss import Loss
+from .optim import SGD, Optimizer
+from .sequential import Sequential
+from .sigmoid import Sigmoid
+from .training import fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Activation",
+    "Dense",
+    "L2Loss",
+    "Layer",
+    "Loss",
+    "Optimizer",
+    "Parameter",
+    "Sequential",
+    "Sigmoid",
+    "__version__",
+    "errors",
+    "fit",
+    "gradcheck",
+]

@@ -1,0 +1,61 @@
+"""The base class of elementwise activations y = φ(x)."""
+
+from __future__ import annotations
+
+from numpy.typing import ArrayLike
+
+from .layer import Layer
+from .validation import Array, as_float_array, check_gradient
+
+__all__ = ["Activation"]
+
+
+class Activation(Layer):
+    """An elementwise activation ``y = φ(x)`` with no parameters.
+
+    A subclass gives the function and its derivative; this class does the rest (input
+    checks, caching, the chain rule ∂L/∂x = ∂L/∂y ⊙ φ'(x)):
+
+    - ``function(x)`` returns φ(x) as a new array;
+    - ``derivative(x, y)`` returns φ'(x), written with the input ``x``, the cached output
+      ``y = φ(x)``, or both, whichever is cheaper (the sigmoid's is ``y * (1 - y)``).
+
+    An activation that is not elementwise (softmax) overrides ``backward`` instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Square(Activation):
+    ...     def function(self, x):
+    ...         return x * x
+    ...     def derivative(self, x, y):
+    ...         return 2 * x
+    >>> square = Square()
+    >>> square(np.array([3.0]))
+    array([9.])
+    >>> square.backward(np.array([1.0]))
+    array([6.])
+    """
+
+    _x: Array | None = None
+    _y: Array | None = None
+
+    def function(self, x: Array) -> Array:
+        """Return φ(x) elementwise."""
+        raise NotImplementedError(f"{type(self).__name__} must implement function(x)")
+
+    def derivative(self, x: Array, y: Array) -> Array:
+        """Return φ'(x) elementwise, given the input ``x`` and the output ``y = φ(x)``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement derivative(x, y)")
+
+    def forward(self, x: ArrayLike) -> Array:
+        """Return φ(x), keeping ``x`` and ``y`` for ``backward``; any shape is accepted."""
+        x = as_float_array(x, repr(self))
+        y = self.function(x)
+        self._x, self._y = x, y
+        return y
+
+    def backward(self, grad: ArrayLike) -> Array:
+        """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
+        grad = check_gradient(grad, repr(self), self._y)
+        return grad * self.derivative(self._x, self._y)

@@ -1,0 +1,163 @@
+"""The fully connected layer: a = xW + b."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .errors import ConfigurationError, DTypeError, ShapeError
+from .layer import Layer
+from .validation import (
+    Array,
+    as_float_array,
+    check_features,
+    check_gradient,
+    float_dtype,
+    positive_int,
+)
+
+__all__ = ["Dense"]
+
+
+class Dense(Layer):
+    """Fully connected layer ``a = x @ W + b`` in the row-vector convention.
+
+    ``W`` has shape ``(in_features, out_features)``, so ``W[i, j]`` connects input ``i`` to
+    output ``j``, exactly as wᵢⱼ in the derivation. After ``backward``, ``dW`` and ``db`` hold
+    ∂L/∂W and ∂L/∂b of the last call (overwritten, not accumulated).
+
+    Parameters
+    ----------
+    in_features, out_features
+        Number of inputs and outputs; positive integers.
+    W, b
+        Initial weights ``(in_features, out_features)`` and bias ``(out_features,)``; copied.
+        When omitted, ``W`` is drawn by ``init`` and ``b`` is zero.
+    init
+        ``"glorot"`` (default) draws ``W`` uniformly from ±√(6 / (in + out)), which keeps the
+        variance of activations and gradients about equal from layer to layer for sigmoid and
+        tanh units. ``"he"`` draws from a normal with variance 2 / in, the equivalent for ReLU.
+    seed
+        Seed or ``numpy.random.Generator`` for ``init``; the same seed gives the same weights
+        in float32 and float64 (they are drawn in float64, then rounded).
+    dtype
+        ``float32`` or ``float64``. When omitted (and ``W`` is not given), the layer takes the
+        float dtype of its first input; after that, input of another float dtype is an error.
+
+    Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
+    Output shape: ``(out_features,)`` or ``(batch, out_features)``.
+
+    Examples
+    --------
+    >>> layer = Dense(2, 3, W=np.ones((2, 3)), b=np.zeros(3))
+    >>> layer(np.array([[1.0, 2.0]]))
+    array([[3., 3., 3.]])
+    """
+
+    param_names = ("W", "b")
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        W: ArrayLike | None = None,
+        b: ArrayLike | None = None,
+        init: Literal["glorot", "he"] = "glorot",
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
+        self.in_features = positive_int(in_features, "Dense", "in_features")
+        self.out_features = positive_int(out_features, "Dense", "out_features")
+        if init not in ("glorot", "he"):
+            raise ConfigurationError(f"{self!r} expects init 'glorot' or 'he', got {init!r}")
+        self.init = init
+        if dtype is not None:
+            dtype = float_dtype(dtype, repr(self))
+        self.W = self._initial("W", W, (self.in_features, self.out_features), dtype, seed)
+        self.b = self._initial("b", b, (self.out_features,), dtype or self.W.dtype, None)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        # A layer given neither dtype nor W adopts the dtype of its first input.
+        self._dtype_fixed = dtype is not None or W is not None
+        self._x: Array | None = None
+        self._out: Array | None = None
+
+    def _initial(
+        self,
+        name: str,
+        given: ArrayLike | None,
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any] | None,
+        seed: int | np.random.Generator | None,
+    ) -> Array:
+        if given is not None:
+            value = as_float_array(given, repr(self), name=name)
+            if value.shape != shape:
+                raise ShapeError(f"{self!r} expects {name} of shape {shape}, got {value.shape}")
+            return np.array(value, dtype=dtype or value.dtype)  # a copy: training never
+            # writes into the caller's array
+        if name == "b":
+            return np.zeros(shape, dtype=dtype)
+        rng = np.random.default_rng(seed)
+        fan_in, fan_out = shape
+        if self.init == "glorot":
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            value = rng.uniform(-limit, limit, size=shape)
+        else:
+            value = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        return value.astype(dtype or np.float64)
+
+    def forward(self, x: ArrayLike) -> Array:
+        """Return ``x @ W + b``; see the class docstring for shapes."""
+        x = as_float_array(x, repr(self), integer_dtype=self.W.dtype)
+        check_features(x, repr(self), self.in_features)
+        if x.dtype != self.W.dtype:
+            self._adopt(x.dtype)
+        self._dtype_fixed = True
+        self._x = x
+        # --8<-- [start:forward]
+        a = x @ self.W + self.b  # a⁽¹⁾ = x w + b⁽¹⁾
+        # --8<-- [end:forward]
+        self._out = a
+        return a
+
+    def backward(self, grad: ArrayLike) -> Array:
+        """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
+        delta = check_gradient(grad, repr(self), self._out)
+        x = self._x
+        # --8<-- [start:backward]
+        # δ arrives as ∂L/∂a; one sample is a batch of one for the two sums over the batch.
+        delta_rows = delta.reshape(-1, self.out_features)
+        x_rows = x.reshape(-1, self.in_features)
+        np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
+        np.sum(delta_rows, axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
+        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
+        # --8<-- [end:backward]
+
+    def _adopt(self, dtype: np.dtype[Any]) -> None:
+        if self._dtype_fixed:
+            raise DTypeError(
+                f"{self!r} holds {self.W.dtype} parameters, got {dtype} input; convert the "
+                f"input with .astype(np.{self.W.dtype}) or the layer with .astype(np.{dtype})"
+            )
+        self.astype(dtype)
+
+    def astype(self, dtype: DTypeLike) -> Dense:
+        """Convert ``W``, ``b`` and their gradients to ``dtype`` in place; return ``self``."""
+        super().astype(dtype)
+        self._dtype_fixed = True
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """Return ``in_features``, ``out_features`` and ``init``."""
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "init": self.init,
+        }
+
+    def __repr__(self) -> str:
+        return f"Dense({self.in_features}→{self.out_features})"

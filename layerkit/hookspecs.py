@@ -1,0 +1,42 @@
+"""The hooks a layerkit plugin implements, and the markers to implement them with.
+
+A plugin is a module (or any object) with functions marked ``@layerkit.hookimpl`` whose
+names are the hooks below. Each hook receives a ``register`` callback; the plugin calls it
+once per component it provides::
+
+    import layerkit
+
+    @layerkit.hookimpl
+    def register_activations(register):
+        register("tanh", Tanh)
+
+Installed packages are found through the entry-point group ``layerkit``; see
+[Writing a plugin](../plugins.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pluggy
+
+__all__ = ["PROJECT_NAME", "Register", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "layerkit"
+"""The pluggy project name, which is also the entry-point group plugins are found under."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+Register = Callable[[str, type], None]
+"""``register(name, cls)``: a lower-case identifier and the component class it names."""
+
+
+@hookspec
+def register_activations(register: Register) -> None:
+    """Register activation classes (subclasses of `layerkit.Activation` or `layerkit.Layer`)."""
+
+
+@hookspec
+def register_losses(register: Register) -> None:
+    """Register loss classes (subclasses of `layerkit.Loss`)."""

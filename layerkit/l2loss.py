@@ -1,0 +1,67 @@
+"""The L2 (squared-error) loss of the derivation: L = ½ Σⱼ (yⱼ − tⱼ)²."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import BackwardBeforeForwardError, ShapeError
+from .loss import Loss, Reduction
+from .validation import Array, as_float_array
+
+__all__ = ["L2Loss"]
+
+
+class L2Loss(Loss):
+    """Half the squared error, ``L = ½ Σⱼ (yⱼ − tⱼ)²`` per sample.
+
+    Averaged over the batch by default; ``backward()`` returns ``(y − t) / batch``, which
+    for one sample (a 1-D ``y``) is exactly y − t, as in the derivation.
+
+    Parameters
+    ----------
+    reduction
+        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
+
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
+    ``t`` is converted to ``y``'s dtype.
+
+    Examples
+    --------
+    >>> loss = L2Loss()
+    >>> round(loss(np.array([0.8, 0.2]), np.array([1.0, 0.0])), 12)  # ½(0.2² + 0.2²)
+    0.04
+    >>> loss.backward()
+    array([-0.2,  0.2])
+    """
+
+    def __init__(self, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self._difference: Array | None = None
+        self._scale = 1.0
+
+    def forward(self, y: ArrayLike, t: ArrayLike) -> float:
+        """Return ½ Σ (y − t)², averaged or summed over the batch."""
+        y = as_float_array(y, repr(self), name="prediction y")
+        t = as_float_array(t, repr(self), name="target t", integer_dtype=y.dtype)
+        if t.shape != y.shape:
+            raise ShapeError(
+                f"{self!r} expects target t of the same shape as prediction y {y.shape}, "
+                f"got {t.shape}"
+            )
+        self._scale = self._batch_scale(y)
+        # --8<-- [start:forward]
+        difference = y - t.astype(y.dtype, copy=False)  # yⱼ − tⱼ
+        self._difference = difference
+        return 0.5 * float(np.vdot(difference, difference)) * self._scale  # ½ Σ (yⱼ − tⱼ)²
+        # --8<-- [end:forward]
+
+    def backward(self) -> Array:
+        """Return ∂L/∂y = (y − t), divided by the batch size when averaging."""
+        if self._difference is None:
+            raise BackwardBeforeForwardError(
+                f"{self!r}.backward was called before forward: call forward(y, t) first"
+            )
+        # --8<-- [start:backward]
+        return self._difference * self._scale  # ∂L/∂yⱼ = yⱼ − tⱼ
+        # --8<-- [end:backward]

@@ -1,0 +1,86 @@
+"""The base class every layer derives from, and the `Parameter` record optimizers update."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NamedTuple, Self
+
+from numpy.typing import ArrayLike, DTypeLike
+
+from .validation import Array, float_dtype
+
+__all__ = ["Layer", "Parameter"]
+
+
+class Parameter(NamedTuple):
+    """One trainable array and its gradient, as optimizers and `gradcheck` see them.
+
+    ``value`` and ``grad`` are the layer's own arrays, not copies: updating ``value`` in
+    place updates the layer.
+    """
+
+    name: str
+    """Dotted name, e.g. ``"W"`` for a layer, ``"2.W"`` for layer 2 of a Sequential."""
+    value: Array
+    """The parameter itself."""
+    grad: Array
+    """∂L/∂value from the last ``backward``; same shape and dtype as ``value``."""
+
+
+class Layer:
+    """A differentiable map ``y = f(x)`` that knows its own derivative.
+
+    A subclass implements two methods and nothing else is required:
+
+    - ``forward(x)`` computes the output and keeps whatever ``backward`` will need;
+    - ``backward(grad)`` receives ∂L/∂y, the gradient of the loss with respect to the last
+      output, stores ∂L/∂θ for each parameter θ, and returns ∂L/∂x.
+
+    A layer with parameters lists their attribute names in ``param_names``; the gradient of
+    parameter ``"W"`` lives in attribute ``"dW"``. ``backward`` **overwrites** the gradients
+    (it does not add to them), so there is no ``zero_grad`` to forget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Double(Layer):
+    ...     def forward(self, x):
+    ...         return 2 * x
+    ...     def backward(self, grad):
+    ...         return 2 * grad
+    >>> Double()(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    """Attribute names of the trainable arrays; the gradient of ``"W"`` is ``"dW"``."""
+
+    def forward(self, x: ArrayLike) -> Array:
+        """Compute the output for input ``x`` and remember what ``backward`` needs."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def backward(self, grad: ArrayLike) -> Array:
+        """Given ∂L/∂y for the last output, fill the parameter gradients and return ∂L/∂x."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(grad)")
+
+    def __call__(self, x: ArrayLike) -> Array:
+        return self.forward(x)
+
+    def parameters(self) -> list[Parameter]:
+        """Return the trainable parameters with their gradients (empty for most activations)."""
+        return [Parameter(n, getattr(self, n), getattr(self, "d" + n)) for n in self.param_names]
+
+    def astype(self, dtype: DTypeLike) -> Self:
+        """Convert the parameters and their gradients to ``dtype`` in place; return ``self``."""
+        dtype = float_dtype(dtype, repr(self))
+        for name in self.param_names:
+            setattr(self, name, getattr(self, name).astype(dtype))
+            setattr(self, "d" + name, getattr(self, "d" + name).astype(dtype))
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """Return the constructor options that rebuild this layer (without its weights)."""
+        return {}
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+        return f"{type(self).__name__}({options})"

@@ -1,0 +1,123 @@
+"""A chain of layers: forward runs them in order, backward runs the δ recursion in reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Self, overload
+
+from numpy.typing import ArrayLike, DTypeLike
+
+from .errors import ConfigurationError, LayerkitError
+from .layer import Layer, Parameter
+from .validation import Array
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Layer):
+    """Layers applied one after another: ``Sequential(f, g)(x) == g(f(x))``.
+
+    ``backward`` is the δ recursion of backpropagation at any depth: each layer turns the
+    gradient with respect to its output into the gradient with respect to its input, and
+    hands it to the layer before. A Sequential is itself a layer, so it nests.
+
+    Parameters
+    ----------
+    *layers
+        One or more `Layer` instances.
+
+    Examples
+    --------
+    >>> from layerkit import Dense, Sigmoid
+    >>> net = Sequential(Dense(2, 3), Sigmoid(), Dense(3, 2), Sigmoid())
+    >>> net
+    Sequential(
+      (0): Dense(2→3)
+      (1): Sigmoid()
+      (2): Dense(3→2)
+      (3): Sigmoid()
+    )
+    >>> len(net), net[0], [p.name for p in net.parameters()]
+    (4, Dense(2→3), ['0.W', '0.b', '2.W', '2.b'])
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        if not layers:
+            raise ConfigurationError(
+                "Sequential needs at least one layer, got none; "
+                "e.g. Sequential(Dense(2, 3), Sigmoid())"
+            )
+        for position, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                hint = (
+                    " (a class: did you forget the parentheses?)" if isinstance(layer, type) else ""
+                )
+                raise TypeError(
+                    f"Sequential expects Layer instances, got {layer!r} of type "
+                    f"{type(layer).__name__} at position {position}{hint}"
+                )
+        self.layers: list[Layer] = list(layers)
+
+    def forward(self, x: ArrayLike) -> Array:
+        """Run every layer in order and return the last output."""
+        for position, layer in enumerate(self.layers):
+            try:
+                x = layer.forward(x)
+            except LayerkitError as error:
+                error.add_note(f"raised in forward of layer {position} ({layer!r}) of a Sequential")
+                raise
+        return x  # type: ignore[return-value]
+
+    def backward(self, grad: ArrayLike) -> Array:
+        """Run every layer's backward in reverse order; return ∂L/∂x of the first input."""
+        try:
+            # --8<-- [start:backward]
+            for layer in reversed(self.layers):
+                grad = layer.backward(grad)  # δ of this layer's input = δ for the layer below
+            # --8<-- [end:backward]
+        except LayerkitError as error:
+            position = next(i for i, item in enumerate(self.layers) if item is layer)
+            error.add_note(f"raised in backward of layer {position} ({layer!r}) of a Sequential")
+            raise
+        return grad  # type: ignore[return-value]
+
+    def parameters(self) -> list[Parameter]:
+        """Every layer's parameters, named ``"<position>.<name>"`` like ``"2.W"``."""
+        return [
+            p._replace(name=f"{position}.{p.name}")
+            for position, layer in enumerate(self.layers)
+            for p in layer.parameters()
+        ]
+
+    def astype(self, dtype: DTypeLike) -> Self:
+        """Convert every layer's parameters to ``dtype`` in place; return ``self``."""
+        for layer in self.layers:
+            layer.astype(dtype)
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """A Sequential is described by its layers, not by options."""
+        return {}
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    @overload
+    def __getitem__(self, index: int) -> Layer: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Layer | Sequential:
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __repr__(self) -> str:
+        lines = ["Sequential("]
+        for position, layer in enumerate(self.layers):
+            child = repr(layer).replace("\n", "\n  ")
+            lines.append(f"  ({position}): {child}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Input checks shared by every layer and loss.
+
+Each check either returns an array that is safe to compute with or raises an error from
+[`layerkit.errors`][layerkit.errors] that names the component, the expected and the received
+shape or value. The checks are cheap on the success path: a layer calls them on every
+``forward`` and ``backward``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from .errors import (
+    BackwardBeforeForwardError,
+    ConfigurationError,
+    DTypeError,
+    NonFiniteError,
+    ShapeError,
+)
+
+__all__ = [
+    "FLOAT_DTYPES",
+    "Array",
+    "as_float_array",
+    "check_features",
+    "check_gradient",
+    "float_dtype",
+    "positive_int",
+]
+
+Array: TypeAlias = NDArray[np.floating[Any]]
+"""A float32 or float64 NumPy array: what layers take and return."""
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+"""The dtypes layerkit computes in."""
+
+
+def float_dtype(dtype: DTypeLike, who: str) -> np.dtype[Any]:
+    """Return ``dtype`` as a NumPy dtype if it is float32 or float64, else raise `DTypeError`."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as error:
+        raise DTypeError(f"{who} expects dtype float32 or float64, got {dtype!r}") from error
+    if resolved not in FLOAT_DTYPES:
+        raise DTypeError(f"{who} expects dtype float32 or float64, got {resolved}")
+    return resolved
+
+
+def as_float_array(
+    value: ArrayLike,
+    who: str,
+    *,
+    name: str = "input",
+    integer_dtype: DTypeLike = np.float64,
+    finite: bool = True,
+) -> Array:
+    """Return ``value`` as a float32/float64 array, refusing what cannot be computed with.
+
+    Parameters
+    ----------
+    value
+        A NumPy array, or a (nested) list of numbers.
+    who
+        The component asking, used in error messages, e.g. ``"Dense(2→3)"``.
+    name
+        What ``value`` is to ``who``, e.g. ``"input"`` or ``"target t"``.
+    integer_dtype
+        The float dtype that integer and boolean arrays are converted to.
+    finite
+        Whether to refuse NaN and infinity.
+
+    Returns
+    -------
+    Array
+        ``value`` itself when it already is a float32/float64 array, else a converted copy.
+
+    Raises
+    ------
+    DTypeError
+        For non-numeric input (strings, objects, ``None``), complex numbers, float16.
+    ShapeError
+        For ragged nested lists.
+    NonFiniteError
+        For NaN or infinity, when ``finite`` is true.
+    """
+    if type(value) is not np.ndarray:
+        value = _coerce(value, who, name)
+    dtype = value.dtype
+    if dtype not in FLOAT_DTYPES:
+        if dtype.kind in "biu":
+            value = value.astype(integer_dtype)
+        elif dtype.kind == "f":
+            raise DTypeError(
+                f"{who} computes in float32 or float64, got {name} of dtype {dtype}; "
+                f"convert it with .astype(np.float32)"
+            )
+        else:
+            raise DTypeError(
+                f"{who} expects a real numeric {name}, got array of dtype {dtype} "
+                f"with shape {value.shape}"
+            )
+    # The sum is finite exactly when every entry is (barring overflow, which the slow path
+    # below sorts out), and costs one pass with no temporary array.
+    if finite and not math.isfinite(value.sum()):
+        _refuse_non_finite(value, who, name)
+    return value
+
+
+def _coerce(value: object, who: str, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray):  # a subclass such as np.matrix: drop to a plain array
+        return np.asarray(value)
+    if isinstance(value, (list, tuple, int, float, np.generic)):
+        try:
+            return np.asarray(value)
+        except ValueError as error:
+            raise ShapeError(f"{who} could not make an array of the {name}: {error}") from error
+    raise DTypeError(
+        f"{who} expects a NumPy array or a list of numbers as {name}, got {type(value).__name__}"
+    )
+
+
+def _refuse_non_finite(value: np.ndarray, who: str, name: str) -> None:
+    bad = ~np.isfinite(value)
+    count = int(np.count_nonzero(bad))
+    if count == 0:
+        return  # large finite values whose sum overflowed: nothing to refuse
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = index if len(index) != 1 else index[0]
+    raise NonFiniteError(
+        f"{who} received {name} with {count} non-finite value{'s' if count > 1 else ''} "
+        f"({value[index]} at index {where}, shape {value.shape}); clean the data, or if this "
+        f"arose in training, lower the learning rate"
+    )
+
+
+def check_features(x: Array, who: str, expected: int) -> None:
+    """Raise `ShapeError` unless ``x`` is a sample ``(expected,)`` or a batch ``(n, expected)``."""
+    if x.ndim not in (1, 2) or x.shape[-1] != expected:
+        if x.ndim in (1, 2):
+            raise ShapeError(
+                f"{who} expects {expected} input features, got array of shape {x.shape}"
+            )
+        raise ShapeError(
+            f"{who} expects a sample of shape ({expected},) or a batch of shape "
+            f"(batch, {expected}), got array of shape {x.shape}"
+        )
+
+
+def check_gradient(grad: ArrayLike, who: str, output: Array | None) -> Array:
+    """Return the incoming gradient as an array shaped like ``output``, or raise.
+
+    ``output`` is what the component's last ``forward`` returned (``None`` before any call):
+    ∂L/∂y always has the shape of y, and is converted to y's dtype.
+    """
+    if output is None:
+        raise BackwardBeforeForwardError(
+            f"{who}.backward was called before forward: call forward(x) first, so the "
+            f"layer has the values backward needs"
+        )
+    grad = as_float_array(grad, who, name="gradient", integer_dtype=output.dtype, finite=False)
+    if grad.shape != output.shape:
+        raise ShapeError(
+            f"{who}.backward expects a gradient of shape {output.shape} (the shape of its "
+            f"last output), got {grad.shape}"
+        )
+    if grad.dtype != output.dtype:
+        grad = grad.astype(output.dtype)
+    return grad
+
+
+def positive_int(value: object, who: str, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ConfigurationError(f"{who} expects a positive integer {name}, got {name}={value!r}")
+    return int(value)
