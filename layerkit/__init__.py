@@ -23,10 +23,21 @@ from . import errors
 from .activation import Activation
 from .dense import Dense
 from .gradcheck import gradcheck
+from .hookspecs import hookimpl
 from .l2loss import L2Loss
 from .layer import Layer, Parameter
 from .loss import Loss
+from .mlp import mlp
 from .optim import SGD, Optimizer
+from .registry import (
+    Component,
+    activation,
+    activations,
+    failed_plugins,
+    loss,
+    losses,
+    plugin_manager,
+)
 from .sequential import Sequential
 from .sigmoid import Sigmoid
 from .training import fit
@@ -36,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Activation",
+    "Component",
     "Dense",
     "L2Loss",
     "Layer",
@@ -45,7 +57,15 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "__version__",
+    "activation",
+    "activations",
     "errors",
+    "failed_plugins",
     "fit",
     "gradcheck",
+    "hookimpl",
+    "loss",
+    "losses",
+    "mlp",
+    "plugin_manager",
 ]

@@ -123,9 +123,7 @@ def _compare(
             below = objective()
             flat[i] = kept
             numeric_flat[i] = (above - below) / (2 * eps)
-        scale = max(
-            np.max(np.abs(analytic[name]), initial=0.0), np.max(np.abs(numeric), initial=0.0)
-        )
+        largest = max(_largest(analytic[name]), _largest(numeric))
         difference = _largest(analytic[name] - numeric)
         errors[name] = float(difference / largest) if largest > 0 else 0.0
     return errors

@@ -1,0 +1,77 @@
+"""Build a multilayer perceptron from layer sizes and component names."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from .dense import Dense
+from .errors import ConfigurationError
+from .layer import Layer
+from .registry import activation as build_activation
+from .sequential import Sequential
+from .validation import positive_int
+
+__all__ = ["mlp"]
+
+# Activations for which He initialisation keeps the signal's variance; Glorot suits the rest.
+_HE_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "gelu"})
+
+
+def mlp(
+    sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output: str | None = "sigmoid",
+    *,
+    activation_options: Mapping[str, Any] | None = None,
+    output_options: Mapping[str, Any] | None = None,
+    seed: int | np.random.Generator | None = None,
+    dtype: DTypeLike | None = None,
+) -> Sequential:
+    """Return ``Sequential(Dense, activation, Dense, activation, ..., Dense, output)``.
+
+    Parameters
+    ----------
+    sizes
+        Widths from input to output, e.g. ``[2, 3, 2]`` for the derivation's network.
+    activation
+        Registered name of the hidden activation (see `activations`).
+    output
+        Registered name of the output activation, or ``None`` for a linear output (logits).
+    activation_options, output_options
+        Keyword options for the activations, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
+    seed
+        Seed or generator for the weights; the same seed builds the same network.
+    dtype
+        Parameter dtype; by default the first input's (see `Dense`).
+
+    Examples
+    --------
+    >>> mlp([2, 3, 2], seed=0)
+    Sequential(
+      (0): Dense(2→3)
+      (1): Sigmoid()
+      (2): Dense(3→2)
+      (3): Sigmoid()
+    )
+    """
+    if isinstance(sizes, (str, bytes)) or len(sizes) < 2:
+        raise ConfigurationError(
+            f"mlp expects at least two sizes (inputs and outputs), got sizes={sizes!r}"
+        )
+    widths = [positive_int(size, "mlp", "size") for size in sizes]
+    init = "he" if activation in _HE_ACTIVATIONS else "glorot"
+    rng = np.random.default_rng(seed)
+    layers: list[Layer] = []
+    for position, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+        last = position == len(widths) - 2
+        layers.append(Dense(fan_in, fan_out, init=init, seed=rng, dtype=dtype))
+        if not last:
+            layers.append(build_activation(activation, **(activation_options or {})))
+        elif output is not None:
+            layers.append(build_activation(output, **(output_options or {})))
+    return Sequential(*layers)

@@ -1,0 +1,324 @@
+"""The conformance kit: checks every activation and loss must pass, built-in or plugin.
+
+Run them on your own component (a class, or a zero-argument callable that builds one)::
+
+    from layerkit.testing import check_activation, check_loss
+    check_activation(Tanh)
+    check_loss(lambda: Huber(delta=0.5))
+
+Each check raises `ConformanceError` saying which check failed, for which component, and by
+how much. With pytest, ``from layerkit.pytest_plugin import test_conformance`` in a test
+module checks every registered component, one test per component and check.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .gradcheck import gradcheck
+from .layer import Layer
+from .loss import Loss
+from .registry import activations, losses
+
+__all__ = [
+    "GRADIENT_TOLERANCE",
+    "Check",
+    "ConformanceError",
+    "activation_checks",
+    "check_activation",
+    "check_loss",
+    "loss_checks",
+    "registered_checks",
+]
+
+GRADIENT_TOLERANCE = 1e-6
+"""Largest accepted relative error between ``backward`` and finite differences (float64)."""
+
+_EXTREMES = np.array([[-1e4, -100.0, -1.0, 0.0, 1.0, 100.0, 1e4]])
+
+
+class ConformanceError(AssertionError):
+    """A component failed a conformance check."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check of one component; call it to run it."""
+
+    check: str
+    component: str
+    run: Callable[[], None]
+
+    def __call__(self) -> None:
+        self.run()
+
+    @property
+    def id(self) -> str:
+        """A readable test id such as ``"activation-tanh-gradient"``."""
+        words = self.component.replace("'", "").split()
+        return "-".join([*words, self.check])
+
+
+def check_activation(factory: Callable[[], Layer], label: str | None = None) -> None:
+    """Run every activation check on the component ``factory()`` builds; raise on a failure."""
+    for check in activation_checks(factory, label):
+        check()
+
+
+def check_loss(factory: Callable[[], Loss], label: str | None = None) -> None:
+    """Run every loss check on the component ``factory()`` builds; raise on a failure."""
+    for check in loss_checks(factory, label):
+        check()
+
+
+def registered_checks() -> Iterator[Check]:
+    """Yield every check of every registered activation and loss."""
+    for name, component in activations().items():
+        yield from activation_checks(component.cls, f"activation {name!r}")
+    for name, component in losses().items():
+        yield from loss_checks(component.cls, f"loss {name!r}")
+
+
+# ---------------------------------------------------------------------------- activations
+def activation_checks(factory: Callable[[], Layer], label: str | None = None) -> list[Check]:
+    """Return the checks of an activation (any parameter-free layer that keeps the shape)."""
+    label = label or _label(factory)
+
+    def fail(check: str, detail: str) -> ConformanceError:
+        return ConformanceError(f"check {check!r} failed for {label}: {detail}")
+
+    def shape_and_dtype() -> None:
+        for dtype in (np.float32, np.float64):
+            layer = factory()
+            x = _sample_input().astype(dtype)
+            y = layer.forward(x)
+            dx = layer.backward(np.ones_like(y))
+            for what, array in (("forward output", y), ("backward result", dx)):
+                if array.shape != x.shape or array.dtype != dtype:
+                    raise fail(
+                        "shape_and_dtype",
+                        f"{what} has shape {array.shape} and dtype {array.dtype} for input of "
+                        f"shape {x.shape} and dtype {np.dtype(dtype)}",
+                    )
+
+    def gradient() -> None:
+        _check_gradient(fail, gradcheck(factory(), _sample_input()))
+
+    def batch_equals_samples() -> None:
+        x, grad = _sample_input(), _sample_input(seed=1)
+        layer = factory()
+        y, dx = layer.forward(x), layer.backward(grad)
+        for row in range(len(x)):
+            single = factory()
+            y_row = single.forward(x[row : row + 1])
+            dx_row = single.backward(grad[row : row + 1])
+            _close(fail, "batch_equals_samples", f"forward of sample {row}", y[row], y_row[0])
+            _close(fail, "batch_equals_samples", f"backward of sample {row}", dx[row], dx_row[0])
+
+    def repeated_backward() -> None:
+        layer = factory()
+        layer.forward(_sample_input())
+        grad = _sample_input(seed=1)
+        first, second = layer.backward(grad).copy(), layer.backward(grad)
+        if not np.array_equal(first, second):
+            raise fail(
+                "repeated_backward",
+                f"a second backward with the same gradient differs by "
+                f"{np.max(np.abs(first - second)):.3g}",
+            )
+
+    def no_mutation() -> None:
+        layer = factory()
+        x, grad = _sample_input(), _sample_input(seed=1)
+        x_kept, grad_kept = x.copy(), grad.copy()
+        layer.forward(x)
+        layer.backward(grad)
+        if not (np.array_equal(x, x_kept) and np.array_equal(grad, grad_kept)):
+            raise fail("no_mutation", "forward or backward wrote into the caller's array")
+
+    def extreme_inputs() -> None:
+        for dtype in (np.float32, np.float64):
+            x = _EXTREMES.astype(dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    layer = factory()
+                    y = layer.forward(x)
+                    dx = layer.backward(np.ones_like(y))
+                except RuntimeWarning as warning:
+                    raise fail("extreme_inputs", f"{warning} in {np.dtype(dtype)}") from warning
+            if not (np.all(np.isfinite(y)) and np.all(np.isfinite(dx))):
+                raise fail(
+                    "extreme_inputs",
+                    f"non-finite result for input {x.ravel()} in {np.dtype(dtype)}: "
+                    f"forward {y.ravel()}, backward {dx.ravel()}",
+                )
+
+    def deterministic() -> None:
+        x, grad = _sample_input(), _sample_input(seed=1)
+        results = []
+        for _ in range(2):
+            layer = factory()
+            results.append((layer.forward(x).copy(), layer.backward(grad).copy()))
+        if not all(np.array_equal(a, b) for a, b in zip(*results, strict=True)):
+            raise fail("deterministic", "two fresh instances gave different results")
+
+    return _checks(
+        label,
+        shape_and_dtype,
+        gradient,
+        batch_equals_samples,
+        repeated_backward,
+        no_mutation,
+        extreme_inputs,
+        deterministic,
+    )
+
+
+# --------------------------------------------------------------------------------- losses
+def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[Check]:
+    """Return the checks of a loss.
+
+    The checks use predictions that are probabilities (rows in (0, 1) summing to 1) and
+    one-hot targets, which every loss of layerkit's kind accepts.
+    """
+    label = label or _label(factory)
+
+    def fail(check: str, detail: str) -> ConformanceError:
+        return ConformanceError(f"check {check!r} failed for {label}: {detail}")
+
+    def value_shape_and_dtype() -> None:
+        for dtype in (np.float32, np.float64):
+            y, t = _probabilities(dtype), _one_hot(dtype)
+            loss = factory()
+            value = loss.forward(y, t)
+            grad = loss.backward()
+            if not isinstance(value, float):
+                raise fail("value_shape_and_dtype", f"forward returned {type(value).__name__}")
+            if grad.shape != y.shape or grad.dtype != dtype:
+                raise fail(
+                    "value_shape_and_dtype",
+                    f"backward has shape {grad.shape} and dtype {grad.dtype} for y of shape "
+                    f"{y.shape} and dtype {np.dtype(dtype)}",
+                )
+
+    def gradient() -> None:
+        _check_gradient(fail, gradcheck(factory(), _probabilities(), _one_hot()))
+
+    def batch_equals_samples() -> None:
+        y, t = _probabilities(), _one_hot()
+        loss = factory()
+        value, grad = loss.forward(y, t), loss.backward().copy()
+        mean = getattr(loss, "reduction", "mean") == "mean"
+        values, grads = [], []
+        for row in range(len(y)):
+            single = factory()
+            values.append(single.forward(y[row : row + 1], t[row : row + 1]))
+            grads.append(single.backward()[0] / (len(y) if mean else 1))
+        total = float(np.mean(values) if mean else np.sum(values))
+        _close(fail, "batch_equals_samples", "loss value", np.array(value), np.array(total))
+        _close(fail, "batch_equals_samples", "gradient", grad, np.array(grads))
+
+    def repeated_backward() -> None:
+        loss = factory()
+        loss.forward(_probabilities(), _one_hot())
+        first, second = loss.backward().copy(), loss.backward()
+        if not np.array_equal(first, second):
+            raise fail("repeated_backward", "a second backward gave a different gradient")
+
+    def no_mutation() -> None:
+        y, t = _probabilities(), _one_hot()
+        y_kept, t_kept = y.copy(), t.copy()
+        loss = factory()
+        loss.forward(y, t)
+        loss.backward()
+        if not (np.array_equal(y, y_kept) and np.array_equal(t, t_kept)):
+            raise fail("no_mutation", "forward or backward wrote into the caller's array")
+
+    def extreme_inputs() -> None:
+        for dtype in (np.float32, np.float64):
+            # Saturated probabilities and huge logits: 0, 1, ±1e4.
+            y = np.array([[0.0, 1.0, 0.0], [1e4, -1e4, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
+            t = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    loss = factory()
+                    value = loss.forward(y, t)
+                    grad = loss.backward()
+                except RuntimeWarning as warning:
+                    raise fail("extreme_inputs", f"{warning} in {np.dtype(dtype)}") from warning
+            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                raise fail(
+                    "extreme_inputs", f"loss {value} or gradient {grad.ravel()} is not finite"
+                )
+
+    def deterministic() -> None:
+        y, t = _probabilities(), _one_hot()
+        first, second = factory(), factory()
+        if first.forward(y, t) != second.forward(y, t) or not np.array_equal(
+            first.backward(), second.backward()
+        ):
+            raise fail("deterministic", "two fresh instances gave different results")
+
+    return _checks(
+        label,
+        value_shape_and_dtype,
+        gradient,
+        batch_equals_samples,
+        repeated_backward,
+        no_mutation,
+        extreme_inputs,
+        deterministic,
+    )
+
+
+# -------------------------------------------------------------------------------- helpers
+def _checks(label: str, *functions: Callable[[], None]) -> list[Check]:
+    return [Check(function.__name__, label, function) for function in functions]
+
+
+def _label(factory: Callable[[], Any]) -> str:
+    return getattr(factory, "__name__", repr(factory))
+
+
+def _sample_input(seed: int = 0) -> np.ndarray:
+    """A (5, 4) float64 batch with no entry within 0.1 of zero, where many activations kink."""
+    x = np.random.default_rng(seed).standard_normal((5, 4)) * 2
+    return np.where(np.abs(x) < 0.1, np.copysign(0.5, x), x)
+
+
+def _probabilities(dtype: Any = np.float64) -> np.ndarray:
+    logits = np.random.default_rng(2).standard_normal((5, 3))
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(dtype)
+
+
+def _one_hot(dtype: Any = np.float64) -> np.ndarray:
+    return np.eye(3, dtype=dtype)[[0, 2, 1, 1, 0]]
+
+
+def _check_gradient(fail: Callable[[str, str], ConformanceError], errors: dict[str, float]):
+    worst = max(errors, key=errors.__getitem__)
+    if errors[worst] > GRADIENT_TOLERANCE:
+        raise fail(
+            "gradient",
+            f"backward differs from central finite differences for {worst}: relative error "
+            f"{errors[worst]:.3g} (tolerance {GRADIENT_TOLERANCE:g})",
+        )
+
+
+def _close(
+    fail: Callable[[str, str], ConformanceError],
+    check: str,
+    what: str,
+    actual: np.ndarray,
+    expected: np.ndarray,
+) -> None:
+    if not np.allclose(actual, expected, rtol=1e-10, atol=1e-12):
+        raise fail(check, f"{what} differs by {np.max(np.abs(actual - expected)):.3g}")
