@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit docs bench clean
+.PHONY: run test lint unit docs browser bench clean
 
 # The virtual environment is rebuilt whenever a file that declares a dependency changes.
 $(STAMP): pyproject.toml requirements-dev.txt $(wildcard plugins/*/pyproject.toml)
@@ -16,17 +16,21 @@ $(STAMP): pyproject.toml requirements-dev.txt $(wildcard plugins/*/pyproject.tom
 run: $(STAMP)
 	$(BIN)/python -m layerkit
 
-test: lint unit docs
+test: lint unit docs browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser"
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+browser: $(STAMP)
+	bash scripts/install_chromium.sh
+	$(BIN)/python -m pytest -m browser
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_step.py

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import L2Loss, SGD, Dense, Sequential, Sigmoid, fit
+from . import SGD, Dense, L2Loss, Sequential, Sigmoid, fit
 
 # A half adder: two input bits, and as targets their sum bit (XOR) and carry bit (AND).
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)

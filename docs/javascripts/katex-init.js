@@ -2,8 +2,10 @@
 // and \[ ... \] (display), with the KaTeX files vendored in docs/vendor/katex.
 // Material for MkDocs emits document$ for the first page load and for every instant navigation.
 //
-// A formula KaTeX cannot parse is not thrown away silently: it is shown in red as a
-// <span class="katex-error"> with the parse error in its title, which tests/test_docs_site.py detects.
+// Errors stay visible instead of being thrown: a formula KaTeX cannot parse is shown in red as a
+// <span class="katex-error"> with the parse error in its title, and an unsupported command inside a
+// formula is drawn in errorColor. tests/test_docs_site.py fails on either (it looks for this
+// exact colour, so formulas should not use \color{#cc0000} themselves).
 document$.subscribe(({ body }) => {
   renderMathInElement(body, {
     delimiters: [
