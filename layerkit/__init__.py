@@ -19,7 +19,7 @@ Examples
 True
 """
 
-from . import errors
+from . import datasets, errors
 from .activation import Activation
 from .dense import Dense
 from .gradcheck import gradcheck
@@ -59,6 +59,7 @@ __all__ = [
     "__version__",
     "activation",
     "activations",
+    "datasets",
     "errors",
     "failed_plugins",
     "fit",

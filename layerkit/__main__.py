@@ -6,12 +6,9 @@ import numpy as np
 
 from . import SGD, Dense, L2Loss, Sequential, Sigmoid, fit
 
-# A half adder: two input bits, and as targets their sum bit (XOR) and carry bit (AND).
-INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-TARGETS = np.array([[0, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float64)
-
 
 def main() -> None:
+    inputs, targets = half_adder()  # targets: (a XOR b, a AND b)
     net = Sequential(Dense(2, 3, seed=0), Sigmoid(), Dense(3, 2, seed=1), Sigmoid())
     print(net)
 
@@ -21,8 +18,8 @@ def main() -> None:
 
     fit(
         net,
-        INPUTS,
-        TARGETS,
+        inputs,
+        targets,
         loss=L2Loss(),
         optimizer=SGD(lr=2.0, momentum=0.9),
         epochs=3000,
@@ -31,7 +28,7 @@ def main() -> None:
         callback=report,
     )
     print("inputs → outputs (targets):")
-    for x, y, t in zip(INPUTS, net(INPUTS), TARGETS, strict=True):
+    for x, y, t in zip(inputs, net(inputs), targets, strict=True):
         print(f"  {x} → {np.round(y, 3)}  ({t})")
 
 

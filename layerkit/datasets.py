@@ -1,0 +1,145 @@
+"""Small generated data sets for examples, tests and the command line; all seeded.
+
+Each generator returns ``(x, labels)``: inputs of shape ``(samples, 2)`` in float64 and
+integer class labels of shape ``(samples,)``, except `half_adder`, whose targets are the two
+output bits. `one_hot` turns labels into the targets an L2 or cross-entropy loss expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ConfigurationError, UnknownComponentError
+from .validation import positive_int
+
+__all__ = [
+    "DATASETS",
+    "blobs",
+    "circles",
+    "half_adder",
+    "load",
+    "moons",
+    "one_hot",
+    "spirals",
+    "xor",
+]
+
+Seed = int | np.random.Generator | None
+Data = tuple[NDArray[np.float64], NDArray[np.int64]]
+
+
+def half_adder() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The four rows of a half adder: inputs (a, b), targets (a XOR b, a AND b).
+
+    The derivation's 2-3-2 network learns it: two inputs, two outputs, and the XOR output
+    needs the hidden layer.
+    """
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    t = np.array([[0, 0], [1, 0], [1, 0], [0, 1]], dtype=np.float64)
+    return x, t
+
+
+def xor(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
+    """Points scattered around the four corners of the unit square, labelled a XOR b."""
+    rng, samples = _start(samples, noise, seed)
+    corners = rng.integers(0, 2, size=(samples, 2))
+    x = corners + rng.normal(0.0, noise, size=(samples, 2))
+    return x, (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
+
+
+def moons(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
+    """Two interleaved half circles."""
+    rng, samples = _start(samples, noise, seed)
+    labels = np.arange(samples) % 2
+    angle = rng.uniform(0.0, np.pi, size=samples)
+    x = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x[labels == 1] = np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)[labels == 1]
+    return x + rng.normal(0.0, noise, size=x.shape), labels.astype(np.int64)
+
+
+def circles(samples: int = 200, noise: float = 0.05, seed: Seed = None) -> Data:
+    """A ring around a disc: class 0 at radius 1, class 1 at radius 0.5."""
+    rng, samples = _start(samples, noise, seed)
+    labels = np.arange(samples) % 2
+    angle = rng.uniform(0.0, 2 * np.pi, size=samples)
+    radius = np.where(labels == 0, 1.0, 0.5)
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return x + rng.normal(0.0, noise, size=x.shape), labels.astype(np.int64)
+
+
+def spirals(samples: int = 300, classes: int = 3, noise: float = 0.1, seed: Seed = None) -> Data:
+    """``classes`` interleaved spiral arms, the classic test for a non-linear classifier."""
+    rng, samples = _start(samples, noise, seed)
+    classes = positive_int(classes, "spirals", "classes")
+    labels = np.arange(samples) % classes
+    radius = rng.uniform(0.05, 1.0, size=samples)
+    angle = labels * 2 * np.pi / classes + 4.0 * radius + rng.normal(0.0, noise, size=samples)
+    x = radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1)
+    return x, labels.astype(np.int64)
+
+
+def blobs(samples: int = 300, classes: int = 3, noise: float = 0.3, seed: Seed = None) -> Data:
+    """``classes`` Gaussian clusters with centres evenly spaced on a circle of radius 2."""
+    rng, samples = _start(samples, noise, seed)
+    classes = positive_int(classes, "blobs", "classes")
+    labels = np.arange(samples) % classes
+    angle = 2 * np.pi * labels / classes
+    centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return centres + rng.normal(0.0, noise, size=(samples, 2)), labels.astype(np.int64)
+
+
+def one_hot(labels: NDArray[np.integer], classes: int | None = None) -> NDArray[np.float64]:
+    """Return ``(samples, classes)`` targets with a 1 in each label's column.
+
+    Examples
+    --------
+    >>> one_hot(np.array([0, 2, 1]))
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
+        raise ConfigurationError(
+            f"one_hot expects a 1-D array of non-negative integer labels, got dtype "
+            f"{labels.dtype} with shape {labels.shape}"
+        )
+    classes = int(labels.max()) + 1 if classes is None else classes
+    if labels.size and labels.max() >= classes:
+        raise ConfigurationError(f"one_hot got label {labels.max()} for only {classes} classes")
+    return np.eye(classes)[labels]
+
+
+DATASETS: dict[str, Callable[..., Data]] = {
+    "xor": xor,
+    "moons": moons,
+    "circles": circles,
+    "spirals": spirals,
+    "blobs": blobs,
+}
+"""The generated classification data sets by name."""
+
+
+def load(name: str, **options: object) -> Data:
+    """Return the generated data set ``name`` (see `DATASETS`) built with ``options``.
+
+    Examples
+    --------
+    >>> x, labels = load("spirals", samples=6, seed=0)
+    >>> x.shape, labels.tolist()
+    ((6, 2), [0, 1, 2, 0, 1, 2])
+    """
+    if name not in DATASETS:
+        raise UnknownComponentError(
+            f"no data set named {name!r}; available: {', '.join(sorted(DATASETS))}"
+        )
+    return DATASETS[name](**options)
+
+
+def _start(samples: int, noise: float, seed: Seed) -> tuple[np.random.Generator, int]:
+    if not 0.0 <= noise < np.inf:
+        raise ConfigurationError(f"expected a finite, non-negative noise, got noise={noise!r}")
+    return np.random.default_rng(seed), positive_int(samples, "data set", "samples")
