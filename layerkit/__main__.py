@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import SGD, Dense, L2Loss, Sequential, Sigmoid, fit
+from .datasets import half_adder
 
 
 def main() -> None:
