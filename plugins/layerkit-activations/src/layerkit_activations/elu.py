@@ -1,0 +1,60 @@
+"""The exponential linear unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from layerkit import Activation
+from layerkit.validation import Array
+
+from ._options import nonnegative_float
+
+__all__ = ["ELU"]
+
+
+class ELU(Activation):
+    """Exponential linear unit: ``y = x`` for ``x > 0``, else ``α (eˣ − 1)``; elementwise.
+
+    Derivative: 1 where ``x > 0``, else ``α eˣ = y + α``, computed from the cached output.
+    The exponential is only ever taken of ``min(x, 0)``, so nothing overflows.
+
+    Parameters
+    ----------
+    alpha
+        The value ``−α`` that the output approaches for very negative inputs; a finite
+        number >= 0 (default 1.0).
+
+    Raises
+    ------
+    layerkit.errors.ConfigurationError
+        If ``alpha`` is negative, infinite, NaN or not a number.
+
+    Input shape: any. Output shape: the input's, same dtype.
+
+    Examples
+    --------
+    >>> elu = ELU()
+    >>> elu
+    ELU(alpha=1.0)
+    >>> elu(np.array([-1e4, 0.0, 2.0]))
+    array([-1.,  0.,  2.])
+    >>> elu.backward(np.ones(3))
+    array([0., 1., 1.])
+    """
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = nonnegative_float(alpha, type(self).__name__, "alpha")
+
+    def function(self, x: Array) -> Array:
+        """Return x where x > 0, else α (eˣ − 1)."""
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def derivative(self, x: Array, y: Array) -> Array:
+        """Return 1 where x > 0, else α eˣ = y + α."""
+        return np.where(x > 0, 1.0, y + self.alpha)
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"alpha": alpha}``."""
+        return {"alpha": self.alpha}

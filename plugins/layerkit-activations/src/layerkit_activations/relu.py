@@ -1,0 +1,84 @@
+"""The rectified linear unit and its leaky variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from layerkit import Activation
+from layerkit.validation import Array
+
+from ._options import nonnegative_float
+
+__all__ = ["LeakyReLU", "ReLU"]
+
+
+class ReLU(Activation):
+    """Rectified linear unit ``y = max(x, 0)``, elementwise; no parameters.
+
+    Derivative: 1 where ``x > 0``, else 0 (at ``x = 0`` the subgradient 0 is used).
+
+    Input shape: any. Output shape: the input's, same dtype.
+
+    Examples
+    --------
+    >>> relu = ReLU()
+    >>> relu(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
+    >>> relu.backward(np.ones(3))
+    array([0., 0., 1.])
+    """
+
+    def function(self, x: Array) -> Array:
+        """Return max(x, 0)."""
+        return np.maximum(x, 0)
+
+    def derivative(self, x: Array, y: Array) -> Array:
+        """Return 1 where y > 0 (that is, x > 0), else 0."""
+        return (y > 0).astype(y.dtype)
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU ``y = x`` for ``x > 0``, else ``slope · x``; elementwise, no parameters.
+
+    Derivative: 1 where ``x > 0``, else ``slope``. A small slope keeps a gradient flowing
+    through negative inputs, where a ReLU passes none.
+
+    Parameters
+    ----------
+    slope
+        The gradient for negative inputs, a finite number >= 0 (default 0.01).
+
+    Raises
+    ------
+    layerkit.errors.ConfigurationError
+        If ``slope`` is negative, infinite, NaN or not a number.
+
+    Input shape: any. Output shape: the input's, same dtype.
+
+    Examples
+    --------
+    >>> leaky = LeakyReLU(slope=0.1)
+    >>> leaky
+    LeakyReLU(slope=0.1)
+    >>> leaky(np.array([-2.0, 3.0]))
+    array([-0.2,  3. ])
+    >>> leaky.backward(np.ones(2))
+    array([0.1, 1. ])
+    """
+
+    def __init__(self, slope: float = 0.01) -> None:
+        self.slope = nonnegative_float(slope, type(self).__name__, "slope")
+
+    def function(self, x: Array) -> Array:
+        """Return x where x > 0, else slope · x."""
+        return np.where(x > 0, x, self.slope * x)
+
+    def derivative(self, x: Array, y: Array) -> Array:
+        """Return 1 where x > 0, else slope."""
+        return np.where(x > 0, 1.0, self.slope).astype(x.dtype)
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"slope": slope}``."""
+        return {"slope": self.slope}

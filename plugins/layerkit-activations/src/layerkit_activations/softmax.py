@@ -1,0 +1,64 @@
+"""Softmax: turns each row of scores into probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from layerkit import Layer
+from layerkit.errors import ShapeError
+from layerkit.validation import Array, as_float_array, check_gradient
+
+__all__ = ["Softmax"]
+
+
+class Softmax(Layer):
+    """Softmax over the last axis: ``yᵢ = e^(xᵢ) / Σⱼ e^(xⱼ)``, row by row; no parameters.
+
+    Each row of the output is positive and sums to 1. The row maximum is subtracted before
+    exponentiating (which does not change the result), so every exponent is <= 0 and
+    nothing overflows.
+
+    Softmax is not elementwise: every output depends on every input of its row, so its
+    Jacobian ∂yᵢ/∂xⱼ = yᵢ (δᵢⱼ − yⱼ) is a full matrix per row. That is why it derives from
+    `layerkit.Layer` and writes ``backward`` itself, as the Jacobian-vector product
+
+        ∂L/∂xᵢ = yᵢ (gᵢ − Σⱼ gⱼ yⱼ),    g = ∂L/∂y,
+
+    which costs O(classes) per row instead of building the matrix.
+
+    Followed by `layerkit_losses.CrossEntropy`, the chain rule gives ∂L/∂x = y − t; the loss's
+    ``from_logits=True`` computes that directly and more stably.
+
+    Input shape: ``(classes,)`` or ``(..., classes)``. Output shape: the input's, same dtype.
+
+    Examples
+    --------
+    >>> softmax = Softmax()
+    >>> softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    >>> softmax.backward(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    array([[ 0.25, -0.25],
+           [ 0.  ,  0.  ]])
+    """
+
+    _y: Array | None = None
+
+    def forward(self, x: ArrayLike) -> Array:
+        """Return the softmax of each row of ``x``, keeping it for ``backward``."""
+        x = as_float_array(x, repr(self))
+        if x.ndim == 0:
+            raise ShapeError(
+                f"{self!r} expects an input of shape (classes,) or (batch, classes), got a scalar"
+            )
+        exponentials = np.exp(x - x.max(axis=-1, keepdims=True))  # every exponent <= 0
+        y = exponentials / exponentials.sum(axis=-1, keepdims=True)
+        self._y = y
+        return y
+
+    def backward(self, grad: ArrayLike) -> Array:
+        """Return ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ), row by row, for the last ``forward``."""
+        grad = check_gradient(grad, repr(self), self._y)
+        y = self._y
+        return y * (grad - np.sum(grad * y, axis=-1, keepdims=True))

@@ -1,0 +1,38 @@
+"""The hyperbolic tangent, a zero-centred sigmoid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layerkit import Activation
+from layerkit.validation import Array
+
+__all__ = ["Tanh"]
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent ``y = tanh(x)``, elementwise; no parameters.
+
+    Formula: ``tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)``, with values in (−1, 1).
+    Derivative: ``tanh'(x) = 1 − y²``, computed from the cached output.
+
+    ``np.tanh`` saturates to ±1 without overflow, so any finite input is safe.
+
+    Input shape: any. Output shape: the input's, same dtype.
+
+    Examples
+    --------
+    >>> tanh = Tanh()
+    >>> tanh(np.array([0.0, 1e4, -1e4]))
+    array([ 0.,  1., -1.])
+    >>> tanh.backward(np.ones(3))
+    array([1., 0., 0.])
+    """
+
+    def function(self, x: Array) -> Array:
+        """Return tanh(x)."""
+        return np.tanh(x)
+
+    def derivative(self, x: Array, y: Array) -> Array:
+        """Return tanh'(x) = 1 − y², from the output alone."""
+        return 1.0 - y * y

@@ -1,0 +1,55 @@
+"""Checks shared by the losses: constructor options, and prediction against target."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from layerkit.errors import BackwardBeforeForwardError, ConfigurationError, ShapeError
+from layerkit.validation import Array, as_float_array
+
+EPSILON = 1e-7
+"""Probabilities are clipped to at least this before a logarithm is taken."""
+
+
+def flag(value: object, who: str, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``, else raise."""
+    if not isinstance(value, bool | np.bool_):
+        raise ConfigurationError(f"{who} expects {name} to be True or False, got {name}={value!r}")
+    return bool(value)
+
+
+def positive_float(value: object, who: str, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0, else raise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigurationError(
+            f"{who} expects {name} to be a finite number > 0, got {name}={value!r}"
+        )
+    return float(value)  # a Python float: it keeps float32 arrays float32
+
+
+def prediction_and_target(who: str, y: ArrayLike, t: ArrayLike) -> tuple[Array, Array]:
+    """Return ``y`` and ``t`` as float arrays of one shape, ``t`` in ``y``'s dtype."""
+    y = as_float_array(y, who, name="prediction y")
+    t = as_float_array(t, who, name="target t", integer_dtype=y.dtype)
+    if t.shape != y.shape:
+        raise ShapeError(
+            f"{who} expects target t of the same shape as prediction y {y.shape}, got {t.shape}"
+        )
+    return y, t.astype(y.dtype, copy=False)
+
+
+def check_forward_ran(who: str, cached: object) -> None:
+    """Raise `BackwardBeforeForwardError` if ``forward`` has not cached anything yet."""
+    if cached is None:
+        raise BackwardBeforeForwardError(
+            f"{who}.backward was called before forward: call forward(y, t) first"
+        )

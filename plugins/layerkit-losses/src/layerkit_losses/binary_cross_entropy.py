@@ -1,0 +1,94 @@
+"""Binary cross-entropy, from probabilities or (fused with the sigmoid) from logits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from layerkit import Loss
+from layerkit.loss import Reduction
+from layerkit.validation import Array
+
+from ._checks import EPSILON, check_forward_ran, flag, prediction_and_target
+
+__all__ = ["BinaryCrossEntropy"]
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy ``L = −Σⱼ [tⱼ log pⱼ + (1 − tⱼ) log(1 − pⱼ)]`` per sample.
+
+    Each output is an independent yes/no probability p with a target t in [0, 1].
+
+    With ``from_logits=False`` (default) ``y`` is the probabilities p, e.g. a `Sigmoid`
+    output, clipped to [1e-7, 1 − 1e-7] so that neither logarithm sees 0. ``backward()``
+    returns ``(p − t) / (p (1 − p))``: the exact gradient of the clipped function, hence 0
+    where y lay outside the clip range.
+
+    With ``from_logits=True`` ``y`` is the logits z, with p = σ(z), and the loss is computed
+    in the stable form ``max(z, 0) − z t + log(1 + e^(−|z|))``, whose exponent is never
+    positive. ``backward()`` returns ``σ(z) − t``, what the chain rule gives for a `Sigmoid`
+    followed by this loss; prefer it for the same reasons as ``CrossEntropy(from_logits=True)``.
+
+    Parameters
+    ----------
+    from_logits
+        Whether ``y`` holds logits (True) or probabilities (False, default).
+    reduction
+        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
+
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
+    ``backward()`` has ``y``'s shape and dtype.
+
+    Examples
+    --------
+    >>> loss = BinaryCrossEntropy()
+    >>> round(loss(np.array([0.8, 0.4]), np.array([1.0, 0.0])), 6)  # −log 0.8 − log 0.6
+    0.733969
+    >>> loss.backward()  # (p − t) / (p (1 − p))
+    array([-1.25      ,  1.66666667])
+    >>> fused = BinaryCrossEntropy(from_logits=True)
+    >>> fused(np.array([1e4, -1e4]), np.array([1.0, 1.0]))  # log(1 + e^(−z)) ≈ 0 and 1e4
+    10000.0
+    >>> fused.backward()  # σ(z) − t
+    array([ 0., -1.])
+    """
+
+    def __init__(self, *, from_logits: bool = False, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self.from_logits = flag(from_logits, type(self).__name__, "from_logits")
+        self._p: Array | None = None
+        self._t: Array | None = None
+        self._inside: Array | None = None
+        self._scale = 1.0
+
+    def forward(self, y: ArrayLike, t: ArrayLike) -> float:
+        """Return the binary cross-entropy, averaged or summed over the batch."""
+        y, t = prediction_and_target(repr(self), y, t)
+        self._scale = self._batch_scale(y)
+        if self.from_logits:
+            e = np.exp(-np.abs(y))  # in (0, 1]: nothing overflows
+            losses = np.maximum(y, 0) - y * t + np.log1p(e)
+            self._p = np.where(y >= 0, 1.0, e) / (1.0 + e)  # σ(z) for either sign of z
+        else:
+            p = np.clip(y, EPSILON, 1.0 - EPSILON)
+            losses = -(t * np.log(p) + (1.0 - t) * np.log1p(-p))
+            self._p = p
+            self._inside = (y >= EPSILON) & (y <= 1.0 - EPSILON)  # where the clip left y alone
+        self._t = t
+        return float(np.sum(losses)) * self._scale
+
+    def backward(self) -> Array:
+        """Return ∂L/∂y: ``σ(z) − t`` from logits, ``(p − t) / (p (1 − p))`` otherwise."""
+        check_forward_ran(repr(self), self._p)
+        p, t = self._p, self._t
+        if self.from_logits:
+            grad = p - t
+        else:
+            grad = np.where(self._inside, (p - t) / (p * (1.0 - p)), 0.0)
+        return grad * self._scale
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"from_logits": …, "reduction": …}``."""
+        return {"from_logits": self.from_logits, **super().config()}

@@ -1,0 +1,75 @@
+"""The Huber loss: squared error for small errors, absolute error for large ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from layerkit import Loss
+from layerkit.loss import Reduction
+from layerkit.validation import Array
+
+from ._checks import check_forward_ran, positive_float, prediction_and_target
+
+__all__ = ["HuberLoss"]
+
+
+class HuberLoss(Loss):
+    """Huber loss: the squared error for small errors, the absolute error beyond δ.
+
+    Per sample ``L = Σⱼ h(yⱼ − tⱼ)`` with ``h(d) = ½ d²`` for ``|d| <= δ``, else
+    ``δ (|d| − ½ δ)``: outliers pull with a bounded force. It is computed as
+    ``h(d) = ½ q² + δ (|d| − q)`` with ``q = min(|d|, δ)``, which never squares a large
+    error. ``backward()`` returns ``clip(y − t, −δ, δ)``.
+
+    Parameters
+    ----------
+    delta
+        Where the loss turns from quadratic to linear, a finite number > 0 (default 1.0).
+    reduction
+        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
+
+    Raises
+    ------
+    layerkit.errors.ConfigurationError
+        If ``delta`` is not a finite number > 0.
+
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
+    ``backward()`` has ``y``'s shape and dtype.
+
+    Examples
+    --------
+    >>> loss = HuberLoss(delta=1.0)
+    >>> loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))  # ½ 0.5² + (3 − ½)
+    2.625
+    >>> loss.backward()
+    array([0.5, 1. ])
+    """
+
+    def __init__(self, delta: float = 1.0, *, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self.delta = positive_float(delta, type(self).__name__, "delta")
+        self._difference: Array | None = None
+        self._scale = 1.0
+
+    def forward(self, y: ArrayLike, t: ArrayLike) -> float:
+        """Return Σ h(y − t), averaged or summed over the batch."""
+        y, t = prediction_and_target(repr(self), y, t)
+        difference = y - t
+        size = np.abs(difference)
+        quadratic = np.minimum(size, self.delta)  # q = min(|d|, δ)
+        losses = 0.5 * quadratic * quadratic + self.delta * (size - quadratic)
+        self._difference = difference
+        self._scale = self._batch_scale(y)
+        return float(np.sum(losses)) * self._scale
+
+    def backward(self) -> Array:
+        """Return ∂L/∂y = clip(y − t, −δ, δ), divided by the batch size when averaging."""
+        check_forward_ran(repr(self), self._difference)
+        return np.clip(self._difference, -self.delta, self.delta) * self._scale
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"delta": …, "reduction": …}``."""
+        return {"delta": self.delta, **super().config()}

@@ -1,0 +1,57 @@
+"""The L1 (absolute-error) loss: L = Σⱼ |yⱼ − tⱼ|."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from layerkit import Loss
+from layerkit.loss import Reduction
+from layerkit.validation import Array
+
+from ._checks import check_forward_ran, prediction_and_target
+
+__all__ = ["L1Loss"]
+
+
+class L1Loss(Loss):
+    """Absolute error ``L = Σⱼ |yⱼ − tⱼ|`` per sample.
+
+    Less swayed by outliers than the squared error: every output pulls with the same
+    strength. ``backward()`` returns the subgradient ``sign(y − t)``, which is 0 where
+    ``y = t`` exactly.
+
+    Parameters
+    ----------
+    reduction
+        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
+
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
+    ``backward()`` has ``y``'s shape and dtype.
+
+    Examples
+    --------
+    >>> loss = L1Loss()
+    >>> loss(np.array([0.5, 2.0, 1.0]), np.array([1.0, 0.0, 1.0]))  # 0.5 + 2 + 0
+    2.5
+    >>> loss.backward()
+    array([-1.,  1.,  0.])
+    """
+
+    def __init__(self, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self._sign: Array | None = None
+        self._scale = 1.0
+
+    def forward(self, y: ArrayLike, t: ArrayLike) -> float:
+        """Return Σ |y − t|, averaged or summed over the batch."""
+        y, t = prediction_and_target(repr(self), y, t)
+        difference = y - t
+        self._sign = np.sign(difference)
+        self._scale = self._batch_scale(y)
+        return float(np.sum(np.abs(difference))) * self._scale
+
+    def backward(self) -> Array:
+        """Return ∂L/∂y = sign(y − t), divided by the batch size when averaging."""
+        check_forward_ran(repr(self), self._sign)
+        return self._sign * self._scale
