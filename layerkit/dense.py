@@ -28,6 +28,9 @@ class Dense(Layer):
     output ``j``, exactly as wᵢⱼ in the derivation. After ``backward``, ``dW`` and ``db`` hold
     ∂L/∂W and ∂L/∂b of the last call (overwritten, not accumulated).
 
+    Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
+    Output shape: ``(out_features,)`` or ``(batch, out_features)``.
+
     Parameters
     ----------
     in_features, out_features
@@ -46,8 +49,6 @@ class Dense(Layer):
         ``float32`` or ``float64``. When omitted (and ``W`` is not given), the layer takes the
         float dtype of its first input; after that, input of another float dtype is an error.
 
-    Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
-    Output shape: ``(out_features,)`` or ``(batch, out_features)``.
 
     Examples
     --------

@@ -53,8 +53,10 @@ def gradcheck(
     -------
     dict of str to float
         For ``"input"`` and each parameter name, the largest absolute difference between
-        the two gradients divided by the largest absolute entry of either (0 when both
-        vanish). A correct backward gives about 1e-9 or less; above 1e-6 is suspect.
+        the two gradients, divided by the largest absolute gradient entry of all the arrays
+        (0 when all vanish): one common scale, so that a gradient that has all but vanished
+        (deep in a chain of sigmoids) is not judged against the rounding noise of the finite
+        differences. A correct backward gives about 1e-9 or less; above 1e-6 is suspect.
 
     Examples
     --------
@@ -106,7 +108,7 @@ def _compare(
     objective: Callable[[], float],
     eps: float,
 ) -> dict[str, float]:
-    errors = {}
+    numerics = {}
     for name, array in arrays.items():
         if analytic[name].shape != array.shape:
             raise ShapeError(
@@ -123,8 +125,11 @@ def _compare(
             below = objective()
             flat[i] = kept
             numeric_flat[i] = (above - below) / (2 * eps)
-        largest = max(_largest(analytic[name]), _largest(numeric))
-        difference = _largest(analytic[name] - numeric)
+        numerics[name] = numeric
+    largest = max(max(_largest(analytic[name]), _largest(numerics[name])) for name in arrays)
+    errors = {}
+    for name in arrays:
+        difference = _largest(analytic[name] - numerics[name])
         errors[name] = float(difference / largest) if largest > 0 else 0.0
     return errors
 

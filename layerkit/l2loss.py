@@ -18,13 +18,13 @@ class L2Loss(Loss):
     Averaged over the batch by default; ``backward()`` returns ``(y − t) / batch``, which
     for one sample (a 1-D ``y``) is exactly y − t, as in the derivation.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
+    ``t`` is converted to ``y``'s dtype.
+
     Parameters
     ----------
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
-
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
-    ``t`` is converted to ``y``'s dtype.
 
     Examples
     --------

@@ -34,7 +34,7 @@ class Sigmoid(Activation):
         e = np.abs(x, out=np.empty_like(x))
         np.negative(e, out=e)
         np.exp(e, out=e)
-        y = np.add(e, 1.0)
+        y = np.add(e, 1.0, out=np.empty_like(e))
         np.reciprocal(y, out=y)  # σ(|x|) = 1 / (1 + e^(−|x|))
         np.multiply(y, e, out=y, where=x < 0)  # σ(x) = e^x / (1 + e^x) = e^x σ(|x|) for x < 0
         return y

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ShapeError, TrainingDivergedError
+from .errors import NonFiniteError, ShapeError, TrainingDivergedError
 from .layer import Layer
 from .loss import Loss
 from .optim import Optimizer
@@ -67,8 +67,9 @@ def fit(
     Raises
     ------
     TrainingDivergedError
-        When a loss is NaN or infinite. The step that would have used it is not taken, so
-        the parameters keep their values from the last finite step.
+        When the loss, or a value inside the network, is NaN or infinite (overflow there is
+        not warned about, it is reported this way). The step that would have used it is not
+        taken, so the parameters keep their values from the last finite step.
 
     Examples
     --------
@@ -81,6 +82,8 @@ def fit(
     """
     x = as_float_array(x, "fit", name="inputs x")
     t = np.asarray(t)
+    if t.dtype.kind == "f":  # class labels (integers) are the loss's to check
+        t = as_float_array(t, "fit", name="targets t")
     if x.ndim != 2:
         raise ShapeError(f"fit expects inputs x of shape (samples, features), got {x.shape}")
     if t.ndim == 0 or len(t) != len(x):
@@ -93,22 +96,33 @@ def fit(
     rng = np.random.default_rng(seed)
 
     history: list[float] = []
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(samples) if shuffle else np.arange(samples)
-        total = 0.0
-        for start in range(0, samples, batch_size):
-            batch = order[start : start + batch_size]
-            value = loss.forward(model.forward(x[batch]), t[batch])
-            if not math.isfinite(value):
-                raise TrainingDivergedError(
-                    f"training diverged in epoch {epoch}: {loss!r} became {value} on the batch "
-                    f"starting at sample {start}; the parameters keep their values from the "
-                    f"last finite step. Try a smaller learning rate (now {optimizer.lr})."
-                )
-            model.backward(loss.backward())
-            optimizer.step(model)
-            total += value * len(batch)
-        history.append(total / samples)
-        if callback is not None and callback(epoch, history[-1]):
-            break
+    # Overflow inside the network is not warned about: it is caught below as divergence.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(samples) if shuffle else np.arange(samples)
+            total = 0.0
+            for start in range(0, samples, batch_size):
+                batch = order[start : start + batch_size]
+                try:
+                    value = loss.forward(model.forward(x[batch]), t[batch])
+                except NonFiniteError as error:  # the data is finite: the network overflowed
+                    raise _diverged(
+                        epoch, start, "a value inside the network", optimizer
+                    ) from error
+                if not math.isfinite(value):
+                    raise _diverged(epoch, start, f"{loss!r} (it became {value})", optimizer)
+                model.backward(loss.backward())
+                optimizer.step(model)
+                total += value * len(batch)
+            history.append(total / samples)
+            if callback is not None and callback(epoch, history[-1]):
+                break
     return history
+
+
+def _diverged(epoch: int, start: int, what: str, optimizer: Optimizer) -> TrainingDivergedError:
+    return TrainingDivergedError(
+        f"training diverged in epoch {epoch}: {what} was not finite on the batch starting at "
+        f"sample {start}; the parameters keep their values from the last finite step. "
+        f"Try a smaller learning rate (now {optimizer.lr})."
+    )

@@ -104,9 +104,10 @@ def as_float_array(
                 f"{who} expects a real numeric {name}, got array of dtype {dtype} "
                 f"with shape {value.shape}"
             )
-    # The sum is finite exactly when every entry is (barring overflow, which the slow path
-    # below sorts out), and costs one pass with no temporary array.
-    if finite and not math.isfinite(value.sum()):
+    # The sum of squares is finite exactly when every entry is (barring overflow, which the
+    # slow path below sorts out), and costs one pass. Unlike value.sum(), np.vdot gives no
+    # RuntimeWarning when large finite entries overflow or when +inf meets -inf.
+    if finite and not math.isfinite(np.vdot(value, value)):
         _refuse_non_finite(value, who, name)
     return value
 

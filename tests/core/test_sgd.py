@@ -1,0 +1,126 @@
+"""SGD with and without momentum, against the update rule written out by hand.
+
+Also: backward overwrites the gradients (it does not add to them), so there is no
+zero_grad to forget between steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import layerkit as lk
+
+INPUTS = [
+    np.array([[0.3, -0.7], [1.0, 0.5]]),
+    np.array([[-1.2, 0.4], [0.2, 0.9]]),
+    np.array([[0.5, 0.5], [-0.3, -0.1]]),
+    np.array([[2.0, -1.0], [0.0, 0.6]]),
+]
+TARGET = np.array([[1.0, 0.0], [0.0, 1.0]])
+
+
+def gradient_step(net: lk.Layer, x: np.ndarray) -> None:
+    """forward, L2Loss and backward: fill every gradient of ``net`` for input ``x``."""
+    loss = lk.L2Loss()
+    loss(net(x), TARGET)
+    net.backward(loss.backward())
+
+
+def test_plain_sgd_moves_against_the_gradient(seed_network):
+    """Without momentum, one step is w ← w − η ∂L/∂w for every parameter."""
+    gradient_step(seed_network, INPUTS[0])
+    expected = {p.name: p.value - 0.3 * p.grad for p in seed_network.parameters()}
+    lk.SGD(lr=0.3).step(seed_network)
+    for parameter in seed_network.parameters():
+        np.testing.assert_array_equal(parameter.value, expected[parameter.name])
+
+
+@pytest.mark.parametrize("momentum", [0.5, 0.9])
+def test_momentum_matches_a_hand_written_velocity(seed_network, momentum):
+    """Over four steps: v ← μv + ∂L/∂w (v starts at the first gradient), w ← w − ηv."""
+    lr = 0.1
+    optimizer = lk.SGD(lr=lr, momentum=momentum)
+    weights = {p.name: p.value.copy() for p in seed_network.parameters()}
+    velocity = {name: None for name in weights}
+
+    for x in INPUTS:
+        gradient_step(seed_network, x)
+        for parameter in seed_network.parameters():
+            name, grad = parameter.name, parameter.grad
+            if velocity[name] is None:
+                velocity[name] = grad.copy()
+            else:
+                velocity[name] = momentum * velocity[name] + grad
+            weights[name] = weights[name] - lr * velocity[name]
+        optimizer.step(seed_network)
+        for parameter in seed_network.parameters():
+            np.testing.assert_allclose(parameter.value, weights[parameter.name], rtol=0, atol=1e-14)
+
+
+def test_momentum_differs_from_plain_sgd_after_the_first_step(seed_weights):
+    """Step one is the same with or without momentum; from step two on they part."""
+
+    def two_steps(momentum):
+        net = lk.Sequential(lk.Dense(2, 2, W=seed_weights["w"][:, :2], b=seed_weights["b2"]))
+        optimizer = lk.SGD(lr=0.1, momentum=momentum)
+        trajectory = []
+        for x in INPUTS[:2]:
+            gradient_step(net, x)
+            optimizer.step(net)
+            trajectory.append(net[0].W.copy())
+        return trajectory
+
+    plain, heavy = two_steps(0.0), two_steps(0.9)
+    np.testing.assert_array_equal(plain[0], heavy[0])
+    assert not np.allclose(plain[1], heavy[1])
+
+
+def test_zero_learning_rate_changes_nothing(seed_network):
+    """lr = 0 is allowed and leaves every weight as it was."""
+    before = [p.value.copy() for p in seed_network.parameters()]
+    gradient_step(seed_network, INPUTS[0])
+    lk.SGD(lr=0.0, momentum=0.9).step(seed_network)
+    for parameter, kept in zip(seed_network.parameters(), before, strict=True):
+        np.testing.assert_array_equal(parameter.value, kept)
+
+
+def test_step_accepts_a_list_of_parameters(seed_network):
+    """step also takes an iterable of Parameters, e.g. to train only the last layer."""
+    first_W = seed_network[0].W.copy()
+    last_W = seed_network[2].W.copy()
+    gradient_step(seed_network, INPUTS[0])
+    lk.SGD(lr=0.5).step(seed_network[2].parameters())
+    np.testing.assert_array_equal(seed_network[0].W, first_W)
+    assert not np.array_equal(seed_network[2].W, last_W)
+
+
+# -------------------------------------------------------------- overwritten, not accumulated
+
+
+def test_two_backward_calls_give_the_same_gradient_not_double(seed_network):
+    """Calling backward twice for the same forward leaves each gradient as after one call."""
+    loss = lk.L2Loss()
+    loss(seed_network(INPUTS[0]), TARGET)
+    seed_network.backward(loss.backward())
+    once = [p.grad.copy() for p in seed_network.parameters()]
+    seed_network.backward(loss.backward())
+    for parameter, first in zip(seed_network.parameters(), once, strict=True):
+        np.testing.assert_array_equal(parameter.grad, first, err_msg=parameter.name)
+
+
+def test_gradients_are_those_of_the_last_batch_only(seed_weights):
+    """After batches A then B, the gradients equal those of a fresh network given only B."""
+
+    def network():
+        return lk.Dense(2, 3, W=seed_weights["w"], b=seed_weights["b1"])
+
+    layer = network()
+    for x in INPUTS[:2]:
+        layer(x)
+        layer.backward(np.ones((2, 3)))
+    fresh = network()
+    fresh(INPUTS[1])
+    fresh.backward(np.ones((2, 3)))
+    np.testing.assert_array_equal(layer.dW, fresh.dW)
+    np.testing.assert_array_equal(layer.db, fresh.db)

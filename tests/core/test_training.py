@@ -1,0 +1,193 @@
+"""fit: it learns XOR, it is reproducible, it keeps float32, and it stops cleanly on divergence."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import layerkit as lk
+from layerkit.errors import NonFiniteError, TrainingDivergedError
+
+
+def xor_network(dtype=np.float64) -> lk.Sequential:
+    """A 2-3-1 sigmoid network with fixed initial weights."""
+    return lk.Sequential(
+        lk.Dense(2, 3, seed=0, dtype=dtype),
+        lk.Sigmoid(),
+        lk.Dense(3, 1, seed=1, dtype=dtype),
+        lk.Sigmoid(),
+    )
+
+
+def weights_of(model: lk.Layer) -> dict[str, np.ndarray]:
+    """Copies of every parameter, by name."""
+    return {p.name: p.value.copy() for p in model.parameters()}
+
+
+def test_xor_is_learned(xor_data):
+    """Full-batch gradient descent takes a 2-3-1 sigmoid network below a loss of 0.01."""
+    x, t = xor_data
+    net = xor_network()
+    history = lk.fit(net, x, t, loss=lk.L2Loss(), optimizer=lk.SGD(lr=5.0), epochs=1000, seed=0)
+    assert len(history) == 1000
+    assert history[-1] < 0.01
+    assert history[-1] < history[0]
+    np.testing.assert_array_equal(net(x).round(), t)  # every XOR output on the right side of ½
+
+
+def train_on_xor(xor_data, seed: int) -> dict[str, np.ndarray]:
+    """Mini-batch training whose shuffling depends on ``seed``; return the final weights."""
+    x, t = xor_data
+    net = xor_network()
+    optimizer = lk.SGD(lr=2.0, momentum=0.5)
+    lk.fit(net, x, t, loss=lk.L2Loss(), optimizer=optimizer, epochs=50, batch_size=1, seed=seed)
+    return weights_of(net)
+
+
+def test_training_is_bit_identical_for_the_same_seed(xor_data):
+    """Two runs with the same seed end with exactly the same weights, bit for bit."""
+    first, second = train_on_xor(xor_data, seed=7), train_on_xor(xor_data, seed=7)
+    assert first.keys() == second.keys()
+    for name in first:
+        assert np.array_equal(first[name], second[name]), name
+
+
+def test_another_seed_trains_differently(xor_data):
+    """Another seed visits the samples in another order, so the weights differ."""
+    first, other = train_on_xor(xor_data, seed=7), train_on_xor(xor_data, seed=8)
+    assert any(not np.array_equal(first[name], other[name]) for name in first)
+
+
+def test_float32_training_stays_float32(xor_data):
+    """Training on float32 data keeps parameters, gradients and outputs float32."""
+    x, t = (array.astype(np.float32) for array in xor_data)
+    net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sigmoid(), lk.Dense(3, 1, seed=1), lk.Sigmoid())
+    history = lk.fit(
+        net, x, t, loss=lk.L2Loss(), optimizer=lk.SGD(5.0, momentum=0.5), epochs=300, seed=0
+    )
+    assert history[-1] < history[0]
+    for parameter in net.parameters():
+        assert parameter.value.dtype == np.float32, parameter.name
+        assert parameter.grad.dtype == np.float32, parameter.name
+    assert net(x).dtype == np.float32
+
+
+def test_callback_sees_every_epoch_and_can_stop_training(xor_data):
+    """The callback gets (epoch, loss) from epoch 1 on; returning True ends training."""
+    x, t = xor_data
+    seen = []
+
+    def callback(epoch, loss):
+        seen.append((epoch, loss))
+        return epoch == 3
+
+    history = lk.fit(
+        xor_network(), x, t, loss=lk.L2Loss(), optimizer=lk.SGD(1.0), epochs=10, callback=callback
+    )
+    assert [epoch for epoch, _ in seen] == [1, 2, 3]
+    assert [loss for _, loss in seen] == history
+
+
+# ---------------------------------------------------------------------------- divergence
+
+
+class Amplifier(lk.Layer):
+    """A layer with one trainable gain ``g``: y = g · x. Huge steps make g, then L, explode."""
+
+    param_names = ("g",)
+
+    def __init__(self) -> None:
+        self.g = np.array([1.0])
+        self.dg = np.zeros(1)
+
+    def forward(self, x):
+        self._x = np.asarray(x, dtype=np.float64)
+        return self.g * self._x
+
+    def backward(self, grad):
+        self.dg[:] = np.sum(grad * self._x)
+        return grad * self.g
+
+
+@pytest.mark.parametrize(
+    "make_model",
+    [lambda: lk.Dense(1, 1, seed=0), Amplifier],
+    ids=["linear-dense", "custom-amplifier"],
+)
+def test_divergence_raises_and_keeps_the_last_finite_parameters(make_model):
+    """A huge learning rate makes the loss overflow: fit raises TrainingDivergedError.
+
+    The step that would use the infinite loss is not taken, so the parameters are those
+    recorded after the last finite epoch, and they are finite.
+    """
+    x = np.array([[1.0], [2.0], [3.0]])
+    t = np.array([[0.0], [1.0], [0.0]])
+    model = make_model()
+    after_epoch = {0: weights_of(model)}
+
+    def record(epoch, loss):
+        after_epoch[epoch] = weights_of(model)
+
+    with pytest.raises(TrainingDivergedError) as caught:
+        lk.fit(
+            model,
+            x,
+            t,
+            loss=lk.L2Loss(),
+            optimizer=lk.SGD(lr=1e6),
+            epochs=100,
+            shuffle=False,
+            callback=record,
+        )
+
+    error = caught.value
+    assert isinstance(error, NonFiniteError) and isinstance(error, ValueError)
+    diverged_in = max(after_epoch) + 1  # full batch: one step per epoch
+    message = str(error)
+    assert f"epoch {diverged_in}" in message
+    assert "smaller learning rate" in message and "1000000.0" in message
+    last_finite = after_epoch[diverged_in - 1]
+    for parameter in model.parameters():
+        assert np.all(np.isfinite(parameter.value)), parameter.name
+        np.testing.assert_array_equal(parameter.value, last_finite[parameter.name])
+
+
+def test_divergence_in_a_network_keeps_the_parameters_of_a_rerun(xor_data):
+    """Re-running the same seeded training up to the epoch before gives the parameters left."""
+
+    def network():
+        return lk.Sequential(lk.Dense(2, 4, seed=0), lk.Sigmoid(), lk.Dense(4, 1, seed=1))
+
+    def train(net, epochs):
+        lk.fit(net, *xor_data, loss=lk.L2Loss(), optimizer=lk.SGD(1e6), epochs=epochs, seed=3)
+
+    diverged = network()
+    with pytest.raises(TrainingDivergedError) as caught:
+        train(diverged, epochs=1000)
+    epoch = int(re.search(r"epoch (\d+)", str(caught.value)).group(1))
+    assert epoch > 1
+
+    rerun = network()
+    train(rerun, epochs=epoch - 1)  # stops just before the diverging epoch
+    for left, expected in zip(diverged.parameters(), rerun.parameters(), strict=True):
+        assert np.all(np.isfinite(left.value)), left.name
+        np.testing.assert_array_equal(left.value, expected.value, err_msg=left.name)
+
+
+def test_overflow_inside_the_network_is_reported_as_divergence():
+    """A linear net with a huge learning rate overflows in forward, before the loss: still
+    a TrainingDivergedError, with finite parameters from the last finite step."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    t = np.array([[1.0], [0.0]])
+    net = lk.Sequential(lk.Dense(2, 4, seed=0), lk.Dense(4, 1, seed=1))
+    with pytest.raises(TrainingDivergedError, match=r"value inside the network.*smaller learning"):
+        lk.fit(net, x, t, loss=lk.L2Loss(), optimizer=lk.SGD(1e300), epochs=50, seed=0)
+    assert all(np.all(np.isfinite(p.value)) for p in net.parameters())
+
+
+def test_non_finite_targets_are_refused_before_training():
+    net = lk.Sequential(lk.Dense(2, 1, seed=0))
+    with pytest.raises(lk.errors.NonFiniteError, match="fit received targets t"):
+        lk.fit(net, [[0.0, 1.0]], [[np.nan]], loss=lk.L2Loss(), optimizer=lk.SGD(0.1))
