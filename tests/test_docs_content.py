@@ -1,0 +1,310 @@
+"""The documentation keeps up with the code: reference coverage, generated numbers, hook list.
+
+- every public name of layerkit has an API-reference entry, so a new name without docs fails;
+- the worked example's numbers, which a MkDocs hook computes with layerkit at build time, agree
+  with the closed-form formulas of the derivation, computed here with plain NumPy;
+- the loss-curve plot, drawn by another hook, shows every training history inside its axes;
+- the plugin guide lists exactly the hooks that ``layerkit/hookspecs.py`` declares;
+- the built site has the API reference and the generated content in its pages, and (marked
+  ``browser``, like ``test_docs_site.py``, whose helpers these tests reuse) KaTeX renders every
+  formula of the pages whose math is generated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+
+import layerkit
+from layerkit import hookspecs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS = REPO_ROOT / "docs"
+REFERENCE = DOCS / "reference"
+
+# Modules documented as a whole, besides the public submodules in layerkit.__all__.
+DOCUMENTED_MODULES = {"layerkit.testing", "layerkit.hookspecs", "layerkit.registry"}
+
+
+def _load_file(path: Path, module_name: str) -> ModuleType:
+    """Import the Python file ``path`` as ``module_name`` (once)."""
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_hook(name: str) -> ModuleType:
+    """Import ``docs/hooks/<name>.py``, the module MkDocs runs as a hook."""
+    return _load_file(DOCS / "hooks" / f"{name}.py", f"_layerkit_docs_hook_{name}")
+
+
+# The browser helpers of the site tests: Chromium with every host but 127.0.0.1 unreachable,
+# and the site served on 127.0.0.1 (the fixture `site_url` uses the `site` fixture below).
+_site_tests = _load_file(Path(__file__).with_name("test_docs_site.py"), "_layerkit_site_tests")
+chromium = _site_tests.chromium
+site_url = _site_tests.site_url
+
+
+# ------------------------------------------------------------------------- API reference
+def _directives() -> dict[str, Path]:
+    """Every ``::: identifier`` under docs/reference/, with the page it is on."""
+    found = {}
+    for page in sorted(REFERENCE.rglob("*.md")):
+        for target in re.findall(r"^:::\s+(\S+)", page.read_text(encoding="utf-8"), re.M):
+            found[target] = page
+    return found
+
+
+def _resolve_like_griffe(path: str) -> object:
+    """Return the object a mkdocstrings identifier documents.
+
+    Griffe, which mkdocstrings uses, gives a submodule precedence over a package attribute of
+    the same name: ``::: layerkit.loss`` documents the module ``layerkit/loss.py``, not the
+    function ``layerkit.loss`` that Python finds. Resolve the same way.
+    """
+    parts = path.split(".")
+    obj: object = importlib.import_module(parts[0])
+    for depth, part in enumerate(parts[1:], start=2):
+        dotted = ".".join(parts[:depth])
+        if hasattr(obj, "__path__") and importlib.util.find_spec(dotted) is not None:
+            obj = importlib.import_module(dotted)
+        else:
+            obj = getattr(obj, part)
+    return obj
+
+
+def test_every_public_name_has_a_reference_entry() -> None:
+    documented = [_resolve_like_griffe(target) for target in _directives()]
+    missing = []
+    for name in layerkit.__all__:
+        obj = getattr(layerkit, name)
+        if name == "__version__" or inspect.ismodule(obj):
+            continue
+        if not any(entry is obj for entry in documented):
+            missing.append(name)
+    assert not missing, (
+        f"public names without an API reference entry: {missing}. Add `::: layerkit.<name>` "
+        f"to a page under docs/reference/ (or `::: layerkit.<module>.<name>` when a submodule "
+        f"has the same name, as for `layerkit.loss`), and the page to the nav in mkdocs.yml."
+    )
+
+
+def test_public_modules_have_a_reference_page() -> None:
+    public_submodules = {
+        f"layerkit.{name}" for name in layerkit.__all__ if inspect.ismodule(getattr(layerkit, name))
+    }
+    missing = (public_submodules | DOCUMENTED_MODULES) - set(_directives())
+    assert not missing, f"modules without a `::: module` entry under docs/reference/: {missing}"
+
+
+def test_reference_pages_are_in_the_nav() -> None:
+    nav = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = {page.relative_to(DOCS).as_posix() for page in REFERENCE.rglob("*.md")}
+    assert {page for page in pages if page not in nav} == set()
+
+
+# ------------------------------------------------------------------------ worked example
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _closed_forms(hook: ModuleType) -> dict[str, object]:
+    """The derivation's formulas for one sample, written out with NumPy alone."""
+    x, t = np.array(hook.X), np.array(hook.T)
+    w, b1, u, b2 = np.array(hook.W), np.array(hook.B1), np.array(hook.U), np.array(hook.B2)
+    eta = hook.LEARNING_RATE
+
+    def forward(w, b1, u, b2):
+        a1 = x @ w + b1
+        h = _sigmoid(a1)
+        a2 = h @ u + b2
+        y = _sigmoid(a2)
+        return a1, h, a2, y, 0.5 * np.sum((y - t) ** 2)
+
+    a1, h, a2, y, loss = forward(w, b1, u, b2)
+    delta2 = (y - t) * y * (1 - y)  # δ⁽²⁾ₖ = (yₖ − tₖ) yₖ (1 − yₖ)
+    dL_dh = u @ delta2  # Σₖ δ⁽²⁾ₖ uⱼₖ
+    delta1 = h * (1 - h) * dL_dh  # δ⁽¹⁾ⱼ = hⱼ (1 − hⱼ) Σₖ δ⁽²⁾ₖ uⱼₖ
+    grad_u, grad_b2 = np.outer(h, delta2), delta2  # ∂L/∂uⱼₖ = δ⁽²⁾ₖ hⱼ
+    grad_w, grad_b1 = np.outer(x, delta1), delta1  # ∂L/∂wᵢⱼ = δ⁽¹⁾ⱼ xᵢ
+    new = (w - eta * grad_w, b1 - eta * grad_b1, u - eta * grad_u, b2 - eta * grad_b2)
+    return {
+        "a1": a1,
+        "h": h,
+        "a2": a2,
+        "y": y,
+        "loss": loss,
+        "dL_dy": y - t,
+        "delta2": delta2,
+        "grad_u": grad_u,
+        "grad_b2": grad_b2,
+        "dL_dh": dL_dh,
+        "delta1": delta1,
+        "grad_w": grad_w,
+        "grad_b1": grad_b1,
+        "new_w": new[0],
+        "new_b1": new[1],
+        "new_u": new[2],
+        "new_b2": new[3],
+        "new_loss": forward(*new)[4],
+    }
+
+
+def test_worked_example_numbers_match_the_closed_forms() -> None:
+    hook = _load_hook("worked_example")
+    example = hook.compute()
+    expected = _closed_forms(hook)
+    for name, value in expected.items():
+        np.testing.assert_allclose(
+            getattr(example, name), value, rtol=1e-12, atol=1e-15, err_msg=name
+        )
+    assert example.new_loss < example.loss, "one SGD step should lower the loss of the sample"
+    assert example.gradcheck_error < 1e-6
+
+
+def test_worked_example_page_shows_those_numbers() -> None:
+    hook = _load_hook("worked_example")
+    page = (DOCS / "math" / "worked-example.md").read_text(encoding="utf-8")
+    assert hook.MARKER in page, "the worked-example page lost its marker"
+    markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
+    assert hook.MARKER not in markdown
+    for name, value in _closed_forms(hook).items():
+        for entry in np.ravel(value):
+            text = hook.number(entry)
+            assert text in markdown, f"{name} = {text} does not appear on the page"
+
+
+def test_worked_example_reproduce_code_runs_and_agrees() -> None:
+    hook = _load_hook("worked_example")
+    markdown = hook.render(hook.compute())
+    blocks = re.findall(r"```python\n(.*?)```", markdown, re.S)
+    assert len(blocks) == 1, "expected one code block in the generated worked example"
+    namespace: dict[str, object] = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(blocks[0], "worked-example", "exec"), namespace)
+    expected = _closed_forms(hook)
+    net = namespace["net"]
+    np.testing.assert_allclose(net[0].dW, expected["grad_w"], rtol=1e-12)
+    np.testing.assert_allclose(net[2].dW, expected["grad_u"], rtol=1e-12)
+    np.testing.assert_allclose(net[0].W, expected["new_w"], rtol=1e-12)
+
+
+def test_worked_example_uses_the_numbers_of_layerkit_explain() -> None:
+    """The page and ``layerkit explain`` show the same example, when explain is there."""
+    explain = pytest.importorskip("layerkit.explain")
+    hook = _load_hook("worked_example")
+    given = explain.WORKED_EXAMPLE
+    assert (given["x"], given["t"]) == (hook.X, hook.T)
+    assert (given["w"], given["b1"], given["u"], given["b2"]) == (hook.W, hook.B1, hook.U, hook.B2)
+
+
+# ---------------------------------------------------------------------------- loss curve
+def test_loss_curve_plot_draws_each_history_inside_the_axes() -> None:
+    hook = _load_hook("loss_curve")
+    curves = hook.histories()
+    assert set(curves) == set(hook.LEARNING_RATES)
+    for history in curves.values():
+        assert len(history) == hook.EPOCHS and history[-1] < history[0]
+    figure = hook.render(curves)
+    svg = ElementTree.fromstring(figure[figure.index("<svg") : figure.index("</svg>") + 6])
+    namespace = "{http://www.w3.org/2000/svg}"
+    polylines = svg.findall(f"{namespace}polyline")
+    assert len(polylines) == len(curves)
+    for polyline in polylines:
+        points = [tuple(map(float, p.split(","))) for p in polyline.get("points").split()]
+        assert len(points) > 100
+        xs, ys = zip(*points, strict=True)
+        assert hook.LEFT <= min(xs) and max(xs) <= hook.WIDTH - hook.RIGHT
+        assert hook.TOP <= min(ys) and max(ys) <= hook.HEIGHT - hook.BOTTOM
+
+
+# ---------------------------------------------------------------------- plugin hook list
+def test_plugin_guide_lists_exactly_the_hooks() -> None:
+    text = (DOCS / "plugins.md").read_text(encoding="utf-8")
+    specs = {
+        name
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(function, "layerkit_spec")
+    }
+    assert specs, "found no hookspecs in layerkit/hookspecs.py"
+    undocumented = {name for name in specs if f"{name}(register)" not in text}
+    assert not undocumented, f"docs/plugins.md does not document the hooks {undocumented}"
+    mentioned = set(re.findall(r"\b(register_\w+)\(", text))
+    unknown = mentioned - specs
+    assert not unknown, f"docs/plugins.md mentions hooks that do not exist: {unknown}"
+
+
+# ------------------------------------------------------------------------- the built site
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site once for the tests below and return its directory."""
+    site_dir = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+    return site_dir
+
+
+def test_built_api_reference_documents_the_classes(site: Path) -> None:
+    html = (site / "reference" / "layers" / "index.html").read_text(encoding="utf-8")
+    assert "Dense" in html
+    assert 'id="layerkit.Dense"' in html
+    assert 'id="layerkit.Dense.backward"' in html
+
+
+def test_built_worked_example_has_the_generated_numbers(site: Path) -> None:
+    html = (site / "math" / "worked-example" / "index.html").read_text(encoding="utf-8")
+    hook = _load_hook("worked_example")
+    assert "worked-example -->" not in html
+    assert hook.number(hook.compute().new_loss) in html
+    assert html.count('class="arithmatex"') >= 15
+
+
+def test_built_loss_curve_page_has_the_plot(site: Path) -> None:
+    html = (site / "tutorials" / "loss-curve" / "index.html").read_text(encoding="utf-8")
+    assert "loss-curve -->" not in html
+    assert html.count("<polyline") == len(_load_hook("loss_curve").LEARNING_RATES)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "page", ["math/worked-example/", "tutorials/classifier/", "reference/layers/"]
+)
+def test_generated_and_reference_math_renders_in_the_browser(
+    chromium: Path, site_url: str, page: str
+) -> None:
+    dom = _site_tests._run_chromium(chromium, "--dump-dom", site_url + page).stdout
+    formulas = dom.count('class="arithmatex"')
+    rendered = len(re.findall(r'class="katex"', dom))
+    assert rendered >= formulas, f"KaTeX rendered {rendered} of {formulas} formulas on {page}"
+    errors = re.findall(r'class="katex-error"[^>]*title="([^"]*)"', dom)
+    assert "katex-error" not in dom, f"KaTeX could not parse on {page}:\n" + "\n".join(errors)
+    unsupported = re.findall(r'mathcolor="#cc0000"><mtext>([^<]*)<', dom)
+    assert not unsupported, f"KaTeX does not support on {page}: {unsupported}"
+    if page == "math/worked-example/":
+        assert formulas >= 15, "the worked example lost its generated formulas"
