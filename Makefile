@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements-dev.txt $(wildcard plugins/*/pyproject.tom
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/python -m layerkit
+	$(BIN)/layerkit train
 
 test: lint unit docs browser
 

@@ -39,6 +39,7 @@ from .registry import (
     plugin_manager,
 )
 from .sequential import Sequential
+from .serialization import load
 from .sigmoid import Sigmoid
 from .training import fit
 
@@ -65,6 +66,7 @@ __all__ = [
     "fit",
     "gradcheck",
     "hookimpl",
+    "load",
     "loss",
     "losses",
     "mlp",

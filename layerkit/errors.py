@@ -10,14 +10,19 @@ from __future__ import annotations
 
 __all__ = [
     "BackwardBeforeForwardError",
+    "ComponentTypeError",
     "ConfigurationError",
     "DTypeError",
+    "DataFileError",
     "LayerkitError",
+    "MissingDependencyError",
+    "ModelFileError",
     "NonFiniteError",
     "PluginError",
     "ShapeError",
     "TrainingDivergedError",
     "UnknownComponentError",
+    "UnsavableLayerError",
 ]
 
 
@@ -31,6 +36,10 @@ class ShapeError(LayerkitError, ValueError):
 
 class DTypeError(LayerkitError, TypeError):
     """An argument is not a numeric array, or has a dtype layerkit cannot compute in."""
+
+
+class ComponentTypeError(LayerkitError, TypeError):
+    """An argument is not the kind of component expected, e.g. a non-layer in a Sequential."""
 
 
 class NonFiniteError(LayerkitError, ValueError):
@@ -55,3 +64,31 @@ class UnknownComponentError(LayerkitError, ValueError):
 
 class PluginError(LayerkitError, TypeError):
     """A plugin registered something invalid, a name twice, or failed to load."""
+
+
+class ModelFileError(LayerkitError, ValueError):
+    """A model file cannot be loaded.
+
+    It is truncated, corrupted, not a layerkit model at all, written in a format version this
+    layerkit does not read, or it needs an activation or loss that no installed plugin
+    provides. The message names the file and the problem.
+    """
+
+
+class UnsavableLayerError(LayerkitError, TypeError):
+    """A layer or loss cannot be saved: it is neither built in nor registered by a plugin.
+
+    Also raised when its ``config()`` is not JSON-serialisable. Nothing is written.
+    """
+
+
+class DataFileError(LayerkitError, ValueError):
+    """A data file (CSV or NPZ) cannot be used: a bad number, a ragged row, a missing column."""
+
+
+class MissingDependencyError(LayerkitError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    The message says how to install it, e.g. ``pip install "layerkit[plot]"`` for plotting.
+    Unlike the other errors it derives from ``ImportError``.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os import PathLike
 from typing import Any, ClassVar, NamedTuple, Self
 
 from numpy.typing import ArrayLike, DTypeLike
@@ -80,6 +81,16 @@ class Layer:
     def config(self) -> dict[str, Any]:
         """Return the constructor options that rebuild this layer (without its weights)."""
         return {}
+
+    def save(self, path: str | PathLike[str], **options: Any) -> None:
+        """Save this layer or network, architecture and parameters, to one file at ``path``.
+
+        ``options`` (``loss``, ``metadata``) and the file format are those of
+        `layerkit.serialization.save`; `layerkit.load` reads the file back.
+        """
+        from .serialization import save  # imported here: serialization imports this module
+
+        save(self, path, **options)
 
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.config().items())

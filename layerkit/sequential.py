@@ -7,7 +7,7 @@ from typing import Any, Self, overload
 
 from numpy.typing import ArrayLike, DTypeLike
 
-from .errors import ConfigurationError, LayerkitError
+from .errors import ComponentTypeError, ConfigurationError, LayerkitError
 from .layer import Layer, Parameter
 from .validation import Array
 
@@ -52,7 +52,7 @@ class Sequential(Layer):
                 hint = (
                     " (a class: did you forget the parentheses?)" if isinstance(layer, type) else ""
                 )
-                raise TypeError(
+                raise ComponentTypeError(
                     f"Sequential expects Layer instances, got {layer!r} of type "
                     f"{type(layer).__name__} at position {position}{hint}"
                 )

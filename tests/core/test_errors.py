@@ -241,11 +241,6 @@ def test_layer_class_instead_of_instance_in_sequential():
     assert "position 1" in message and "did you forget the parentheses?" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sequential.py:55 raises a plain TypeError, not a class from layerkit.errors, "
-    "so `except LayerkitError` misses it (STYLE.md habit 5)",
-)
 @pytest.mark.parametrize("junk", [np.tanh, lk.Sigmoid], ids=["function", "class"])
 def test_non_layer_in_sequential_is_a_layerkit_error(junk):
     """The refusal should be catchable as LayerkitError like every other layerkit error."""

@@ -1,0 +1,62 @@
+"""Helpers shared by the command-line tests: error checks and components for runtime plugins."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as np
+
+import layerkit as lk
+
+
+def assert_one_line_error(run: Any, *fragments: str, code: int | None = None) -> str:
+    """The command failed with exactly one line on stderr, containing ``fragments``."""
+    assert run.code != 0, run.out
+    if code is not None:
+        assert run.code == code
+    lines = run.err.splitlines()
+    assert len(lines) == 1, run.err
+    assert "Traceback" not in run.err + run.out
+    assert lines[0].startswith("layerkit")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+class Cube(lk.Activation):
+    """y = x³, an activation registered at run time by the tests."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def function(self, x):
+        return self.scale * x**3
+
+    def derivative(self, x, y):
+        return 3 * self.scale * x**2
+
+    def config(self):
+        return {"scale": self.scale}
+
+
+class WrongGradient(lk.Activation):
+    """An activation whose backward is wrong: the conformance kit must catch it."""
+
+    def function(self, x):
+        return np.tanh(x)
+
+    def derivative(self, x, y):
+        return np.ones_like(x)
+
+
+def plugin(name: str, **activations: type) -> types.ModuleType:
+    """A module registering ``activations`` through the ``register_activations`` hook."""
+    module = types.ModuleType(name)
+
+    def register_activations(register):
+        for activation_name, cls in activations.items():
+            register(activation_name, cls)
+
+    module.register_activations = lk.hookimpl(register_activations)
+    return module

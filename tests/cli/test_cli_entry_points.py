@@ -1,0 +1,67 @@
+"""The command through its real entry points: ``python -m layerkit.cli`` and the console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import layerkit as lk
+
+
+def run(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # A clean environment for the child: pytest's warning filters do not apply there.
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"}
+    return subprocess.run(
+        arguments, cwd=cwd, capture_output=True, text=True, timeout=120, env=environment
+    )
+
+
+def test_python_m_layerkit_cli_trains_and_saves(tmp_path):
+    result = run(
+        sys.executable, "-m", "layerkit.cli", "train", "--save", "h.npz", "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["final_loss"] < summary["initial_loss"] / 100
+    assert result.stderr == ""  # not a terminal: no progress bar
+    assert lk.serialization.read(tmp_path / "h.npz").metadata["targets"] == ["sum", "carry"]
+
+
+def test_python_m_layerkit_cli_error_is_one_line(tmp_path):
+    result = run(sys.executable, "-m", "layerkit.cli", "train", "--layers", "2,x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("layerkit train: error:")
+
+
+def test_missing_click_says_how_to_install_it(tmp_path):
+    code = "import sys; sys.modules['click'] = None; from layerkit.cli import main; main(['train'])"
+    result = run(sys.executable, "-c", code, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert 'pip install "layerkit[cli]"' in result.stderr
+
+
+def test_console_script(tmp_path):
+    script = shutil.which("layerkit", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the layerkit console script is not installed (reinstall the package)")
+    result = run(script, "explain", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["loss"] > 0
+
+
+def test_main_reads_the_process_arguments_like_the_console_script(tmp_path):
+    code = (
+        "import sys; from layerkit.cli import main; "
+        "sys.argv = ['layerkit', 'plugins', '--all']; main()"
+    )
+    result = run(sys.executable, "-c", code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[:2] == ["layerkit", "layerkit"]

@@ -1,0 +1,141 @@
+"""`layerkit predict` and `layerkit draw`."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import layerkit as lk
+from layerkit.cli.commands import cli
+
+from .cli_support import assert_one_line_error
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    """The default network trained once with ``layerkit train --save``."""
+    directory = tmp_path_factory.mktemp("trained")
+    result = CliRunner().invoke(cli, ["train", "--save", str(directory / "h.npz"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return directory / "h.npz"
+
+
+@pytest.fixture
+def half_adder_model(trained, tmp_path) -> Path:
+    """A copy of the trained model, and the half adder as h.csv, in the test's directory."""
+    shutil.copy(trained, tmp_path / "h.npz")
+    x, t = lk.datasets.half_adder()
+    with open(tmp_path / "h.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["a", "b", "sum", "carry"])
+        writer.writerows(np.column_stack([x, t]).astype(int).tolist())
+    return tmp_path / "h.npz"
+
+
+def test_predict_prints_the_outputs_as_csv(layerkit, half_adder_model):
+    run = layerkit("predict", "h.npz", "h.csv")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(run.out.splitlines()))
+    assert rows[0] == ["sum", "carry"]
+    predictions = np.array(rows[1:], dtype=float)
+    net = lk.serialization.load(half_adder_model)
+    x, t = lk.datasets.half_adder()
+    assert np.array_equal(predictions, net(x))  # full precision, and the same model
+    assert np.array_equal(predictions.round(), t)
+
+
+def test_predict_writes_a_file(layerkit, half_adder_model, tmp_path):
+    run = layerkit("predict", "h.npz", "h.csv", "--output", "out.csv")
+    assert run.code == 0, run.err
+    assert run.out.strip() == "wrote 4 predictions to out.csv"
+    assert (tmp_path / "out.csv").read_text().splitlines()[0] == "sum,carry"
+
+
+def test_predict_from_npz_and_without_saved_names(layerkit, tmp_path):
+    net = lk.mlp([3, 4, 1], seed=0)
+    lk.serialization.save(net, tmp_path / "plain.npz")
+    x = np.random.default_rng(0).uniform(size=(5, 3))
+    np.savez(tmp_path / "inputs.npz", x=x)
+    run = layerkit("predict", "plain.npz", "inputs.npz")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(run.out.splitlines()))
+    assert rows[0] == ["y1"]
+    assert np.array_equal(np.array(rows[1:], dtype=float), net(x))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments"),
+    [
+        (["h.npz", "missing.csv"], ["missing.csv"]),
+        (["missing.npz", "h.csv"], ["missing.npz"]),
+        (["h.csv", "h.csv"], ["not a layerkit model file"]),
+        (["h.npz", "wide.csv"], ["expects 2 input columns", "3 to use"]),
+        (["h.npz", "words.csv"], ["'x' is not a number"]),
+        (["h.npz", "h.csv", "--output", "no/dir/out.csv"], ["--output", "does not exist"]),
+    ],
+)
+def test_predict_errors_are_one_line(layerkit, half_adder_model, tmp_path, arguments, fragments):
+    (tmp_path / "wide.csv").write_text("p,q,r\n1,2,3\n")
+    (tmp_path / "words.csv").write_text("a,b\n1,x\n")
+    assert_one_line_error(layerkit("predict", *arguments), *fragments, code=1)
+
+
+def parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [element.text or "" for element in root.iter(f"{SVG}text")]
+
+
+def test_draw_prints_the_derivations_figure(layerkit):
+    run = layerkit("draw")
+    assert run.code == 0, run.err
+    root = parse(run.out)
+    assert len(root.findall(f"{SVG}circle")) == 7
+    assert len(root.findall(f"{SVG}line")) == 12
+    labels = texts(root)
+    assert {"x₁", "x₂", "h₁", "h₃", "y₂", "w₁₁", "w₂₃", "u₃₂"} <= set(labels)
+
+
+def test_draw_writes_a_file_and_draws_a_saved_model(layerkit, tmp_path):
+    net = lk.mlp([2, 5, 3], seed=0)
+    lk.serialization.save(net, tmp_path / "m.npz")
+    run = layerkit("draw", "--model", "m.npz", "-o", "net.svg")
+    assert run.code == 0, run.err
+    assert run.out.strip() == "wrote net.svg (a 2-5-3 network)"
+    root = parse((tmp_path / "net.svg").read_text())
+    assert len(root.findall(f"{SVG}circle")) == 10
+    colours = {line.get("stroke") for line in root.findall(f"{SVG}line")}
+    assert colours <= {"#2b6cb0", "#c53030"} and len(colours) == 2  # signs of the weights
+
+
+def test_draw_omits_labels_for_a_large_network(layerkit):
+    root = parse(layerkit("draw", "--layers", "8,30,4", "--activation", "sigmoid").out)
+    labels = texts(root)
+    assert not any(label.startswith("w") for label in labels)
+    assert "⋮" in labels and "hidden (30 units)" in labels
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments", "code"),
+    [
+        (["--layers", "2"], ["--layers"], 2),
+        (["--layers", "2,3", "--model", "m.npz"], ["not both"], 2),
+        (["--model", "missing.npz"], ["missing.npz"], 1),
+        (["--activation", "nope"], ["no activation named 'nope'"], 1),
+        (["-o", "no/dir/net.svg"], ["does not exist"], 1),
+    ],
+)
+def test_draw_errors_are_one_line(layerkit, arguments, fragments, code):
+    assert_one_line_error(layerkit("draw", *arguments), *fragments, code=code)
