@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from numpy.typing import ArrayLike
 
 from .layer import Layer
@@ -20,6 +22,10 @@ class Activation(Layer):
     - ``derivative(x, y)`` returns φ'(x), written with the input ``x``, the cached output
       ``y = φ(x)``, or both, whichever is cheaper (the sigmoid's is ``y * (1 - y)``).
 
+    A derivative written with ``y`` alone can say so with ``derivative_uses_input = False``:
+    forward then does not keep ``x`` alive until backward, which saves memory (``x`` is
+    passed as ``None``).
+
     An activation that is not elementwise (softmax) overrides ``backward`` instead.
 
     Examples
@@ -37,6 +43,9 @@ class Activation(Layer):
     array([6.])
     """
 
+    derivative_uses_input: ClassVar[bool] = True
+    """Whether ``derivative`` reads ``x``; when False, forward keeps only ``y``."""
+
     _x: Array | None = None
     _y: Array | None = None
 
@@ -44,18 +53,19 @@ class Activation(Layer):
         """Return φ(x) elementwise."""
         raise NotImplementedError(f"{type(self).__name__} must implement function(x)")
 
-    def derivative(self, x: Array, y: Array) -> Array:
+    def derivative(self, x: Array | None, y: Array) -> Array:
         """Return φ'(x) elementwise, given the input ``x`` and the output ``y = φ(x)``."""
         raise NotImplementedError(f"{type(self).__name__} must implement derivative(x, y)")
 
     def forward(self, x: ArrayLike) -> Array:
         """Return φ(x), keeping ``x`` and ``y`` for ``backward``; any shape is accepted."""
-        x = as_float_array(x, repr(self))
+        x = as_float_array(x, self)
         y = self.function(x)
-        self._x, self._y = x, y
+        self._x = x if self.derivative_uses_input else None
+        self._y = y
         return y
 
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
-        grad = check_gradient(grad, repr(self), self._y)
+        grad = check_gradient(grad, self, self._y)
         return grad * self.derivative(self._x, self._y)

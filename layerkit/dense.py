@@ -13,7 +13,7 @@ from .validation import (
     Array,
     as_float_array,
     check_features,
-    check_gradient,
+    check_gradient_shape,
     float_dtype,
     positive_int,
 )
@@ -84,7 +84,7 @@ class Dense(Layer):
         # A layer given neither dtype nor W adopts the dtype of its first input.
         self._dtype_fixed = dtype is not None or W is not None
         self._x: Array | None = None
-        self._out: Array | None = None
+        self._out_shape: tuple[int, ...] | None = None  # the shape ∂L/∂a must have
 
     def _initial(
         self,
@@ -113,28 +113,29 @@ class Dense(Layer):
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
-        x = as_float_array(x, repr(self), integer_dtype=self.W.dtype)
-        check_features(x, repr(self), self.in_features)
+        x = as_float_array(x, self, integer_dtype=self.W.dtype)
+        check_features(x, self, self.in_features)
         if x.dtype != self.W.dtype:
             self._adopt(x.dtype)
         self._dtype_fixed = True
         self._x = x
         # --8<-- [start:forward]
-        a = x @ self.W + self.b  # a⁽¹⁾ = x w + b⁽¹⁾
+        a = x @ self.W  # a⁽¹⁾ = x w + b⁽¹⁾,
+        a += self.b  # adding b in place, without a second temporary array
         # --8<-- [end:forward]
-        self._out = a
+        self._out_shape = a.shape
         return a
 
     def backward(self, grad: ArrayLike) -> Array:
         """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
-        delta = check_gradient(grad, repr(self), self._out)
+        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         x = self._x
         # --8<-- [start:backward]
         # δ arrives as ∂L/∂a; one sample is a batch of one for the two sums over the batch.
         delta_rows = delta.reshape(-1, self.out_features)
         x_rows = x.reshape(-1, self.in_features)
         np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
-        np.sum(delta_rows, axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
+        delta_rows.sum(axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
         # --8<-- [end:backward]
 

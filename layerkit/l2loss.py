@@ -42,8 +42,8 @@ class L2Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return ½ Σ (y − t)², averaged or summed over the batch."""
-        y = as_float_array(y, repr(self), name="prediction y")
-        t = as_float_array(t, repr(self), name="target t", integer_dtype=y.dtype)
+        y = as_float_array(y, self, name="prediction y")
+        t = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
         if t.shape != y.shape:
             raise ShapeError(
                 f"{self!r} expects target t of the same shape as prediction y {y.shape}, "

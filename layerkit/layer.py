@@ -66,9 +66,17 @@ class Layer:
     def __call__(self, x: ArrayLike) -> Array:
         return self.forward(x)
 
-    def parameters(self) -> list[Parameter]:
-        """Return the trainable parameters with their gradients (empty for most activations)."""
-        return [Parameter(n, getattr(self, n), getattr(self, "d" + n)) for n in self.param_names]
+    def parameters(self, prefix: str = "") -> list[Parameter]:
+        """Return the trainable parameters with their gradients (empty for most activations).
+
+        Each name is ``prefix`` followed by the attribute name, so a container can name its
+        children's parameters without copying them (a Sequential passes ``"2."``). A layer
+        that overrides this method keeps the signature.
+        """
+        return [
+            Parameter(prefix + name, getattr(self, name), getattr(self, "d" + name))
+            for name in self.param_names
+        ]
 
     def astype(self, dtype: DTypeLike) -> Self:
         """Convert the parameters and their gradients to ``dtype`` in place; return ``self``."""

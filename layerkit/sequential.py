@@ -60,12 +60,12 @@ class Sequential(Layer):
 
     def forward(self, x: ArrayLike) -> Array:
         """Run every layer in order and return the last output."""
-        for position, layer in enumerate(self.layers):
-            try:
+        try:
+            for layer in self.layers:
                 x = layer.forward(x)
-            except LayerkitError as error:
-                error.add_note(f"raised in forward of layer {position} ({layer!r}) of a Sequential")
-                raise
+        except LayerkitError as error:
+            self._note(error, layer, "forward")
+            raise
         return x  # type: ignore[return-value]
 
     def backward(self, grad: ArrayLike) -> Array:
@@ -76,17 +76,21 @@ class Sequential(Layer):
                 grad = layer.backward(grad)  # δ of this layer's input = δ for the layer below
             # --8<-- [end:backward]
         except LayerkitError as error:
-            position = next(i for i, item in enumerate(self.layers) if item is layer)
-            error.add_note(f"raised in backward of layer {position} ({layer!r}) of a Sequential")
+            self._note(error, layer, "backward")
             raise
         return grad  # type: ignore[return-value]
 
-    def parameters(self) -> list[Parameter]:
+    def _note(self, error: LayerkitError, layer: Layer, method: str) -> None:
+        """Add to ``error`` which layer of this Sequential raised it."""
+        position = next(i for i, item in enumerate(self.layers) if item is layer)
+        error.add_note(f"raised in {method} of layer {position} ({layer!r}) of a Sequential")
+
+    def parameters(self, prefix: str = "") -> list[Parameter]:
         """Every layer's parameters, named ``"<position>.<name>"`` like ``"2.W"``."""
         return [
-            p._replace(name=f"{position}.{p.name}")
+            parameter
             for position, layer in enumerate(self.layers)
-            for p in layer.parameters()
+            for parameter in layer.parameters(f"{prefix}{position}.")
         ]
 
     def astype(self, dtype: DTypeLike) -> Self:

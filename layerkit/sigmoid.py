@@ -27,23 +27,26 @@ class Sigmoid(Activation):
     array([0.25, 0.  , 0.  ])
     """
 
+    derivative_uses_input = False  # σ' is written with the output alone
+
     # --8<-- [start:forward]
     def function(self, x: Array) -> Array:
         """Return σ(x) = 1 / (1 + e⁻ˣ)."""
-        # e^(−|x|) lies in (0, 1], so nothing overflows, for any finite x.
-        e = np.abs(x, out=np.empty_like(x))
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        y = np.add(e, 1.0, out=np.empty_like(e))
-        np.reciprocal(y, out=y)  # σ(|x|) = 1 / (1 + e^(−|x|))
-        np.multiply(y, e, out=y, where=x < 0)  # σ(x) = e^x / (1 + e^x) = e^x σ(|x|) for x < 0
-        return y
+        y = np.negative(x) if x.ndim else np.negative(x, out=np.empty_like(x))  # 0-d stays an array
+        # For x < −709 (−88 in float32) e⁻ˣ overflows to inf, and 1 / (1 + inf) = 0 is
+        # σ(x) to within the smallest float: the overflow is harmless, so it is not warned.
+        with np.errstate(over="ignore"):
+            np.exp(y, out=y)
+        y += 1.0
+        return np.reciprocal(y, out=y)
 
     # --8<-- [end:forward]
 
     # --8<-- [start:backward]
-    def derivative(self, x: Array, y: Array) -> Array:
+    def derivative(self, x: Array | None, y: Array) -> Array:
         """Return σ'(x) = σ(x)(1 − σ(x)) = y(1 − y), from the cached output alone."""
-        return y * (1.0 - y)
+        slope = 1.0 - y
+        slope *= y
+        return slope
 
     # --8<-- [end:backward]

@@ -29,6 +29,7 @@ __all__ = [
     "as_float_array",
     "check_features",
     "check_gradient",
+    "check_gradient_shape",
     "float_dtype",
     "positive_int",
 ]
@@ -39,8 +40,12 @@ Array: TypeAlias = NDArray[np.floating[Any]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 """The dtypes layerkit computes in."""
 
+# NumPy hands out these dtype objects for every native float32/float64 array, so an identity
+# test answers the common case before the slower comparison.
+_FLOAT32, _FLOAT64 = FLOAT_DTYPES
 
-def float_dtype(dtype: DTypeLike, who: str) -> np.dtype[Any]:
+
+def float_dtype(dtype: DTypeLike, who: object) -> np.dtype[Any]:
     """Return ``dtype`` as a NumPy dtype if it is float32 or float64, else raise `DTypeError`."""
     try:
         resolved = np.dtype(dtype)
@@ -53,7 +58,7 @@ def float_dtype(dtype: DTypeLike, who: str) -> np.dtype[Any]:
 
 def as_float_array(
     value: ArrayLike,
-    who: str,
+    who: object,
     *,
     name: str = "input",
     integer_dtype: DTypeLike = np.float64,
@@ -66,7 +71,9 @@ def as_float_array(
     value
         A NumPy array, or a (nested) list of numbers.
     who
-        The component asking, used in error messages, e.g. ``"Dense(2→3)"``.
+        The component asking, or its name; its ``str()`` goes into error messages, e.g.
+        ``Dense(2→3)``. Passing the component itself defers building that text to the
+        error path, which keeps the check cheap.
     name
         What ``value`` is to ``who``, e.g. ``"input"`` or ``"target t"``.
     integer_dtype
@@ -91,7 +98,7 @@ def as_float_array(
     if type(value) is not np.ndarray:
         value = _coerce(value, who, name)
     dtype = value.dtype
-    if dtype not in FLOAT_DTYPES:
+    if dtype is not _FLOAT64 and dtype is not _FLOAT32 and dtype not in FLOAT_DTYPES:
         if dtype.kind in "biu":
             value = value.astype(integer_dtype)
         elif dtype.kind == "f":
@@ -112,7 +119,7 @@ def as_float_array(
     return value
 
 
-def _coerce(value: object, who: str, name: str) -> np.ndarray:
+def _coerce(value: object, who: object, name: str) -> np.ndarray:
     if isinstance(value, np.ndarray):  # a subclass such as np.matrix: drop to a plain array
         return np.asarray(value)
     if isinstance(value, (list, tuple, int, float, np.generic)):
@@ -125,7 +132,7 @@ def _coerce(value: object, who: str, name: str) -> np.ndarray:
     )
 
 
-def _refuse_non_finite(value: np.ndarray, who: str, name: str) -> None:
+def _refuse_non_finite(value: np.ndarray, who: object, name: str) -> None:
     bad = ~np.isfinite(value)
     count = int(np.count_nonzero(bad))
     if count == 0:
@@ -139,7 +146,7 @@ def _refuse_non_finite(value: np.ndarray, who: str, name: str) -> None:
     )
 
 
-def check_features(x: Array, who: str, expected: int) -> None:
+def check_features(x: Array, who: object, expected: int) -> None:
     """Raise `ShapeError` unless ``x`` is a sample ``(expected,)`` or a batch ``(n, expected)``."""
     if x.ndim not in (1, 2) or x.shape[-1] != expected:
         if x.ndim in (1, 2):
@@ -152,29 +159,43 @@ def check_features(x: Array, who: str, expected: int) -> None:
         )
 
 
-def check_gradient(grad: ArrayLike, who: str, output: Array | None) -> Array:
+def check_gradient(grad: ArrayLike, who: object, output: Array | None) -> Array:
     """Return the incoming gradient as an array shaped like ``output``, or raise.
 
     ``output`` is what the component's last ``forward`` returned (``None`` before any call):
     ∂L/∂y always has the shape of y, and is converted to y's dtype.
     """
     if output is None:
+        return check_gradient_shape(grad, who, None, None)
+    return check_gradient_shape(grad, who, output.shape, output.dtype)
+
+
+def check_gradient_shape(
+    grad: ArrayLike, who: object, shape: tuple[int, ...] | None, dtype: DTypeLike
+) -> Array:
+    """`check_gradient` for a component that keeps only its last output's shape and dtype.
+
+    ``shape`` is ``None`` before the first ``forward``.
+    """
+    if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == dtype:
+        return grad  # the usual case, answered without further checks
+    if shape is None:
         raise BackwardBeforeForwardError(
             f"{who}.backward was called before forward: call forward(x) first, so the "
             f"layer has the values backward needs"
         )
-    grad = as_float_array(grad, who, name="gradient", integer_dtype=output.dtype, finite=False)
-    if grad.shape != output.shape:
+    grad = as_float_array(grad, who, name="gradient", integer_dtype=dtype, finite=False)
+    if grad.shape != shape:
         raise ShapeError(
-            f"{who}.backward expects a gradient of shape {output.shape} (the shape of its "
+            f"{who}.backward expects a gradient of shape {shape} (the shape of its "
             f"last output), got {grad.shape}"
         )
-    if grad.dtype != output.dtype:
-        grad = grad.astype(output.dtype)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return grad
 
 
-def positive_int(value: object, who: str, name: str) -> int:
+def positive_int(value: object, who: object, name: str) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ConfigurationError(f"{who} expects a positive integer {name}, got {name}={value!r}")

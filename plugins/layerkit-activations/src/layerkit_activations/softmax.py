@@ -47,7 +47,7 @@ class Softmax(Layer):
 
     def forward(self, x: ArrayLike) -> Array:
         """Return the softmax of each row of ``x``, keeping it for ``backward``."""
-        x = as_float_array(x, repr(self))
+        x = as_float_array(x, self)
         if x.ndim == 0:
             raise ShapeError(
                 f"{self!r} expects an input of shape (classes,) or (batch, classes), got a scalar"
@@ -59,6 +59,6 @@ class Softmax(Layer):
 
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ), row by row, for the last ``forward``."""
-        grad = check_gradient(grad, repr(self), self._y)
+        grad = check_gradient(grad, self, self._y)
         y = self._y
         return y * (grad - np.sum(grad * y, axis=-1, keepdims=True))

@@ -79,7 +79,7 @@ class CrossEntropy(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return −Σ t log p, averaged or summed over the batch."""
-        y = as_float_array(y, repr(self), name="prediction y")
+        y = as_float_array(y, self, name="prediction y")
         if y.ndim not in (1, 2):
             raise ShapeError(
                 f"{self!r} expects prediction y of shape (classes,) or (batch, classes), "
@@ -114,7 +114,7 @@ class CrossEntropy(Loss):
 
     def _one_hot(self, y: Array, t: ArrayLike) -> Array:
         """Return the target as rows of ``y``'s shape and dtype, from rows or class indices."""
-        targets = as_float_array(t, repr(self), name="target t", integer_dtype=y.dtype)
+        targets = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
         if targets.shape == y.shape:
             return targets.astype(y.dtype, copy=False)
         if targets.shape != y.shape[:-1]:

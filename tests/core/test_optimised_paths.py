@@ -1,0 +1,87 @@
+"""The in-place, allocation-saving code paths give the results of the plain formulas.
+
+layerkit computes σ in place, adds the bias in place, skips keeping inputs an activation's
+derivative does not need, and writes gradients into preallocated arrays. These tests train
+with the library and with the textbook formulas written naively in NumPy, side by side, and
+require the same numbers (to rounding) and the same dtype at every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import layerkit as lk
+
+RTOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def straightforward_step(weights, x, t, lr):
+    """One SGD step of a sigmoid MLP with L2 loss, exactly as the derivation writes it."""
+    outputs = [x]
+    for W, b in weights:
+        outputs.append(1.0 / (1.0 + np.exp(-(outputs[-1] @ W + b))))
+    batch = len(x)
+    loss = 0.5 * np.sum((outputs[-1] - t) ** 2) / batch
+    g = (outputs[-1] - t) / batch
+    updated = []
+    for layer in reversed(range(len(weights))):
+        W, b = weights[layer]
+        y = outputs[layer + 1]
+        delta = g * y * (1 - y)
+        g = delta @ W.T
+        updated.append((W - lr * (outputs[layer].T @ delta), b - lr * delta.sum(axis=0)))
+    return loss, updated[::-1], g
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sizes", [[2, 3, 2], [6, 8, 8, 3], [5, 4, 4, 4, 4, 1]])
+def test_training_matches_the_plain_formulas(dtype, sizes):
+    rng = np.random.default_rng(len(sizes))
+    x = rng.standard_normal((7, sizes[0])).astype(dtype)
+    t = rng.uniform(size=(7, sizes[-1])).astype(dtype)
+    net = lk.mlp(sizes, seed=3, dtype=dtype)
+    parameters = net.parameters()  # W, b, W, b, ...
+    weights = [
+        (W.value.copy(), b.value.copy())
+        for W, b in zip(parameters[::2], parameters[1::2], strict=True)
+    ]
+    loss, sgd = lk.L2Loss(), lk.SGD(0.5)
+    for _ in range(5):
+        value = loss.forward(net(x), t)
+        input_gradient = net.backward(loss.backward())
+        sgd.step(net)
+        expected_value, weights, expected_gradient = straightforward_step(weights, x, t, 0.5)
+        np.testing.assert_allclose(value, expected_value, rtol=RTOL[dtype])
+        np.testing.assert_allclose(input_gradient, expected_gradient, rtol=RTOL[dtype] * 10)
+        assert input_gradient.dtype == dtype
+        expected_arrays = [array for pair in weights for array in pair]
+        for parameter, expected in zip(net.parameters(), expected_arrays, strict=True):
+            assert parameter.value.dtype == dtype and parameter.grad.dtype == dtype
+            np.testing.assert_allclose(parameter.value, expected, rtol=RTOL[dtype], atol=1e-7)
+
+
+def test_sigmoid_keeps_only_its_output():
+    """σ' is written with y alone, so forward does not keep the input alive until backward."""
+    sigmoid = lk.Sigmoid()
+    sigmoid(np.ones(3))
+    assert sigmoid._x is None and sigmoid._y is not None
+
+
+def test_dense_keeps_no_output():
+    """Dense remembers only the shape of its output (to check ∂L/∂a), not the array."""
+    dense = lk.Dense(2, 3, seed=0)
+    a = dense(np.ones((4, 2)))
+    assert dense._out_shape == a.shape
+    assert not any(value is a for value in vars(dense).values())
+
+
+def test_outputs_are_fresh_arrays():
+    """In-place arithmetic never reaches an array the caller holds: each call returns a new
+    array, and earlier outputs keep their values."""
+    net = lk.mlp([2, 3, 2], seed=0)
+    first = net(np.array([[0.0, 1.0]]))
+    kept = first.copy()
+    second = net(np.array([[1.0, 0.0]]))
+    assert second is not first
+    np.testing.assert_array_equal(first, kept)
