@@ -1,0 +1,674 @@
+"""Time one training step of sigmoid MLPs: layerkit against hand-written NumPy, the BLAS floor
+and PyTorch, side by side in one process.
+
+Run it with ``make bench`` (or ``.venv/bin/python benchmarks/train_step.py --help``). It is a
+benchmark, not a test: pytest never collects it.
+
+What one step is
+    forward, L2 loss ½ Σ (y − t)² averaged over the batch, backward, SGD update with lr 0.1,
+    on a fixed batch. Every Dense layer is followed by a Sigmoid, the last one too.
+
+The implementations
+    layerkit      the public API only: ``y = net(x); v = loss.forward(y, t);
+                  net.backward(loss.backward()); opt.step(net)``.
+    hand-NumPy    the same formulas written straightforwardly in plain NumPy
+                  (``a = h @ W + b; h = 1 / (1 + np.exp(-a)); delta = g * y * (1 - y); ...``).
+    matmul-floor  only the three matrix products of each layer (x @ W, xᵀ δ, δ Wᵀ) into
+                  preallocated arrays: the BLAS limit no NumPy implementation can beat.
+    PyTorch       ``nn.Sequential`` of ``Linear`` + ``Sigmoid``, autograd, ``optim.SGD``; only
+                  when ``torch`` is importable.
+    All of them compute the first layer's input gradient ∂L/∂x exactly when layerkit's
+    ``Sequential.backward`` does (it returns ∂L/∂x), so they do the same work.
+
+How it is timed
+    After a check that every implementation gives the same loss on its first two steps (the
+    second one checks backward and the update too), each round times a block of steps of
+    every implementation, in an order rotated from round to round; the table quotes the
+    median over rounds of the time per step. The garbage collector is off during a block,
+    as in ``timeit``.
+
+Threads
+    The BLAS libraries read OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS once,
+    when NumPy (or PyTorch) loads them, so this script sets them from ``--threads`` *before*
+    importing NumPy, and calls ``torch.set_num_threads`` with the same number. The default
+    is 1 thread: the machine has 2 cores shared with other work, and one thread keeps the
+    timings steady and shows the cost per core; ``--threads 2`` shows the parallel BLAS.
+    OPENBLAS_CORETYPE, when set in the environment, is left alone and printed.
+
+Memory
+    The peak traced by ``tracemalloc`` while building a network and training it for a few
+    steps (NumPy reports its array buffers to tracemalloc; PyTorch does not, so it has no
+    memory column). It covers parameters, gradients, cached activations and temporaries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+QUICK_ROUNDS, FULL_ROUNDS = 5, 25
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line options."""
+    parser = argparse.ArgumentParser(
+        description="Time one training step of sigmoid MLPs: layerkit, hand-written NumPy, "
+        "the matmul floor and PyTorch.",
+    )
+    parser.add_argument(
+        "--cases",
+        default="seed,mnist,mlp,deep,wide",
+        help="comma-separated cases to run (default: all of seed,mnist,mlp,deep,wide)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help=f"timed rounds per case (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds and shorter blocks: a smoke run"
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print a Markdown table (for the docs)"
+    )
+    parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the table, show where layerkit spends a step (cProfile, per case)",
+    )
+    return parser
+
+
+def pin_threads(argv: list[str]) -> None:
+    """Export ``--threads`` to the BLAS libraries, which read it when NumPy loads them."""
+    threads = build_parser().parse_known_args(argv)[0].threads
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+
+
+pin_threads(sys.argv[1:])  # must run before the imports below load a BLAS library
+
+import cProfile  # noqa: E402
+import gc  # noqa: E402
+import io  # noqa: E402
+import itertools  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout too
+import layerkit as lk  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LEARNING_RATE = 0.1
+MEMORY_STEPS = 5
+BLOCK_SECONDS = 0.1  # time of one timed block of steps; QUICK_BLOCK_SECONDS with --quick
+QUICK_BLOCK_SECONDS = 0.02
+SETTLE_SECONDS = 0.5  # pause before timing a group of implementations (see timing_groups)
+
+
+# ------------------------------------------------------------------------------------ cases
+@dataclass(frozen=True)
+class Case:
+    """One network and batch to time."""
+
+    name: str
+    sizes: tuple[int, ...]  # layer widths, input first: (2, 3, 2) is a 2-3-2 network
+    batch: int
+    dtype: type[np.floating[Any]]
+
+    @property
+    def network(self) -> str:
+        if len(self.sizes) <= 5:
+            return "-".join(map(str, self.sizes))
+        return f"{self.sizes[0]}-…-{self.sizes[-1]} ({len(self.sizes) - 1} Dense)"
+
+
+CASES = {
+    case.name: case
+    for case in (
+        Case("seed", (2, 3, 2), 1, np.float64),  # the derivation's per-sample SGD
+        Case("mnist", (784, 128, 10), 32, np.float32),
+        Case("mlp", (784, 256, 256, 10), 128, np.float32),
+        Case("deep", (256,) * 12, 64, np.float32),
+        Case("wide", (1024,) * 4, 512, np.float32),
+    )
+}
+
+
+@dataclass
+class Problem:
+    """Initial weights and one batch, shared by every implementation of a case."""
+
+    case: Case
+    weights: list[tuple[np.ndarray, np.ndarray]]  # (W, b) per layer, W of shape (in, out)
+    x: np.ndarray
+    t: np.ndarray
+    input_gradient: bool  # whether to compute ∂L/∂x of the first layer, as layerkit does
+
+
+def make_problem(case: Case, input_gradient: bool, seed: int = 0) -> Problem:
+    """Glorot-uniform weights, small random biases, inputs and targets in [0, 1)."""
+    rng = np.random.default_rng(seed)
+    weights = []
+    for fan_in, fan_out in itertools.pairwise(case.sizes):
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        W = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(case.dtype)
+        b = rng.uniform(-0.1, 0.1, size=fan_out).astype(case.dtype)
+        weights.append((W, b))
+    x = rng.uniform(0.0, 1.0, size=(case.batch, case.sizes[0])).astype(case.dtype)
+    t = rng.uniform(0.0, 1.0, size=(case.batch, case.sizes[-1])).astype(case.dtype)
+    return Problem(case, weights, x, t, input_gradient)
+
+
+def layerkit_returns_input_gradient() -> bool:
+    """Whether ``Sequential.backward`` returns ∂L/∂x, which means it computes it."""
+    net = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
+    x = np.ones((1, 2))
+    net(x)
+    returned = net.backward(np.ones((1, 2)))
+    return isinstance(returned, np.ndarray) and returned.shape == x.shape
+
+
+# --------------------------------------------------------------------------- implementations
+class Trainer(Protocol):
+    """One implementation of the training step; ``step`` returns the loss (None: no loss)."""
+
+    name: str
+
+    def step(self) -> float | None: ...
+
+
+class LayerkitTrainer:
+    """layerkit through its public API."""
+
+    name = "layerkit"
+
+    def __init__(self, problem: Problem) -> None:
+        layers: list[lk.Layer] = []
+        for W, b in problem.weights:
+            layers += [lk.Dense(W.shape[0], W.shape[1], W=W, b=b), lk.Sigmoid()]
+        self.net = lk.Sequential(*layers)
+        self.loss = lk.L2Loss()
+        self.optimizer = lk.SGD(lr=LEARNING_RATE)
+        self.x, self.t = problem.x, problem.t
+
+    def step(self) -> float:
+        y = self.net(self.x)
+        value = self.loss.forward(y, self.t)
+        self.net.backward(self.loss.backward())
+        self.optimizer.step(self.net)
+        return value
+
+
+class HandNumpyTrainer:
+    """The same formulas written by hand, the way a competent person writes them first."""
+
+    name = "hand-NumPy"
+
+    def __init__(self, problem: Problem) -> None:
+        self.weights = [(W.copy(), b.copy()) for W, b in problem.weights]
+        self.x, self.t = problem.x, problem.t
+        self.input_gradient = problem.input_gradient
+
+    def step(self) -> float:
+        outputs = [self.x]  # h⁽⁰⁾ = x, then each layer's sigmoid output
+        for W, b in self.weights:
+            a = outputs[-1] @ W + b
+            outputs.append(1.0 / (1.0 + np.exp(-a)))
+        batch = len(self.x)
+        difference = outputs[-1] - self.t
+        loss = 0.5 * float(np.sum(difference**2)) / batch
+        g = difference / batch  # ∂L/∂y
+        for layer in reversed(range(len(self.weights))):
+            W, b = self.weights[layer]
+            y = outputs[layer + 1]
+            delta = g * y * (1 - y)
+            dW = outputs[layer].T @ delta
+            db = delta.sum(axis=0)
+            if layer > 0 or self.input_gradient:
+                g = delta @ W.T
+            W -= LEARNING_RATE * dW
+            b -= LEARNING_RATE * db
+        return loss
+
+
+class MatmulFloor:
+    """Only the three matrix products per layer, into preallocated arrays (no update)."""
+
+    name = "matmul-floor"
+
+    def __init__(self, problem: Problem) -> None:
+        rng = np.random.default_rng(1)
+        dtype, batch = problem.case.dtype, problem.case.batch
+
+        def filled(*shape: int) -> np.ndarray:
+            return rng.uniform(0.0, 1.0, size=shape).astype(dtype)
+
+        self.layers = []
+        for index, (W, _) in enumerate(problem.weights):
+            fan_in, fan_out = W.shape
+            needs_dx = index > 0 or problem.input_gradient
+            self.layers.append(
+                (
+                    filled(batch, fan_in),  # input x
+                    W.copy(),
+                    np.empty((batch, fan_out), dtype),  # output a = x W
+                    filled(batch, fan_out),  # δ
+                    np.empty_like(W),  # ∂L/∂W = xᵀ δ
+                    np.empty((batch, fan_in), dtype) if needs_dx else None,  # ∂L/∂x = δ Wᵀ
+                )
+            )
+
+    def step(self) -> None:
+        for x, W, a, _, _, _ in self.layers:
+            np.matmul(x, W, out=a)
+        for x, W, _, delta, dW, dx in reversed(self.layers):
+            np.matmul(x.T, delta, out=dW)
+            if dx is not None:
+                np.matmul(delta, W.T, out=dx)
+
+
+class TorchTrainer:
+    """PyTorch on the CPU: nn.Sequential, autograd, optim.SGD."""
+
+    name = "PyTorch"
+
+    def __init__(self, problem: Problem) -> None:
+        assert torch is not None
+        dtype = {np.float32: torch.float32, np.float64: torch.float64}[problem.case.dtype]
+        layers: list[torch.nn.Module] = []
+        for W, b in problem.weights:
+            linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(W.T.copy()))  # torch keeps W as (out, in)
+                linear.bias.copy_(torch.from_numpy(b))
+            layers += [linear, torch.nn.Sigmoid()]
+        self.model = torch.nn.Sequential(*layers)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self.x = torch.from_numpy(problem.x.copy()).requires_grad_(problem.input_gradient)
+        self.t = torch.from_numpy(problem.t.copy())
+        self.batch = problem.case.batch
+
+    def step(self) -> float:
+        self.optimizer.zero_grad()
+        self.x.grad = None
+        y = self.model(self.x)
+        loss = 0.5 * torch.nn.functional.mse_loss(y, self.t, reduction="sum") / self.batch
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+
+def build_trainers(problem: Problem) -> list[Trainer]:
+    trainers: list[Trainer] = [
+        LayerkitTrainer(problem),
+        HandNumpyTrainer(problem),
+        MatmulFloor(problem),
+    ]
+    if torch is not None:
+        trainers.append(TorchTrainer(problem))
+    return trainers
+
+
+# ------------------------------------------------------------------------------- measuring
+def check_same_losses(trainers: Sequence[Trainer], dtype: type[np.floating[Any]]) -> None:
+    """Assert every implementation's first two losses match layerkit's."""
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    losses = {trainer.name: [trainer.step(), trainer.step()] for trainer in trainers}
+    reference = losses["layerkit"]
+    for name, values in losses.items():
+        if values[0] is None:
+            continue  # the matmul floor computes no loss
+        if not np.allclose(values, reference, rtol=rtol, atol=0.0):
+            raise AssertionError(f"{name} losses {values} differ from layerkit's {reference}")
+
+
+def seconds_per_step(trainer: Trainer, budget: float) -> float:
+    """A rough time per step, from steps run for about ``budget`` seconds."""
+    steps, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < budget or steps < 2:
+        trainer.step()
+        steps += 1
+    return elapsed / steps
+
+
+def time_rounds(
+    trainers: Sequence[Trainer], rounds: int, block_seconds: float
+) -> dict[str, list[float]]:
+    """Per implementation, the microseconds per step of each round's block."""
+    block = {
+        t.name: max(1, round(block_seconds / seconds_per_step(t, 0.2 * block_seconds)))
+        for t in trainers
+    }
+    samples: dict[str, list[float]] = {t.name: [] for t in trainers}
+    gc.collect()
+    gc.disable()
+    try:
+        for round_ in range(rounds):
+            shift = round_ % len(trainers)
+            for trainer in [*trainers[shift:], *trainers[:shift]]:
+                step, steps = trainer.step, block[trainer.name]
+                start = time.perf_counter_ns()
+                for _ in range(steps):
+                    step()
+                samples[trainer.name].append((time.perf_counter_ns() - start) / steps / 1e3)
+    finally:
+        gc.enable()
+    return samples
+
+
+def peak_memory(build: Callable[[], Trainer], steps: int) -> int:
+    """Peak bytes traced while building an implementation and training it for ``steps``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        trainer = build()
+        for _ in range(steps):
+            trainer.step()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass
+class Result:
+    """The measurements of one case."""
+
+    case: Case
+    microseconds: dict[str, float]  # median per implementation
+    spread: float  # the largest interquartile range over median, over implementations
+    memory: dict[str, int]
+
+
+def timing_groups(trainers: Sequence[Trainer], threads: int) -> list[list[Trainer]]:
+    """The implementations to interleave: all together, or with several threads PyTorch apart.
+
+    After a call, OpenBLAS's worker threads and PyTorch's OpenMP ones keep spinning for a
+    while; with more than one thread each, they take the cores from each other, and
+    interleaving the two libraries would time their contention instead of their speed.
+    """
+    if threads == 1:
+        return [list(trainers)]
+    numpy_based = [trainer for trainer in trainers if trainer.name != "PyTorch"]
+    return [numpy_based, [trainer for trainer in trainers if trainer.name == "PyTorch"]]
+
+
+def measure(
+    case: Case, rounds: int, block_seconds: float, input_gradient: bool, threads: int
+) -> Result:
+    problem = make_problem(case, input_gradient)
+    trainers = build_trainers(problem)
+    check_same_losses(trainers, case.dtype)
+    samples: dict[str, list[float]] = {}
+    for group in timing_groups(trainers, threads):
+        time.sleep(SETTLE_SECONDS)  # let the other library's worker threads fall asleep
+        samples |= time_rounds(group, rounds, block_seconds)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    spread = max(_interquartile_range(values) / medians[name] for name, values in samples.items())
+    memory = {
+        "layerkit": peak_memory(lambda: LayerkitTrainer(problem), MEMORY_STEPS),
+        "hand-NumPy": peak_memory(lambda: HandNumpyTrainer(problem), MEMORY_STEPS),
+    }
+    return Result(case, medians, spread, memory)
+
+
+def _interquartile_range(values: list[float]) -> float:
+    if len(values) < 4:
+        return max(values) - min(values)
+    quartiles = statistics.quantiles(values, n=4)
+    return quartiles[2] - quartiles[0]
+
+
+def profile_layerkit(case: Case, input_gradient: bool, seconds: float = 1.0) -> str:
+    """cProfile of layerkit steps: the functions with the most time of their own."""
+    trainer = LayerkitTrainer(make_problem(case, input_gradient))
+    steps = max(1, round(seconds / seconds_per_step(trainer, 0.2)))
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [trainer.step() for _ in range(steps)])
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(14)
+    lines = [line for line in stream.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    return f"{case.name}: {steps} steps\n" + "\n".join(lines[start:])
+
+
+# -------------------------------------------------------------------------------- reporting
+def machine_description(threads: int) -> list[str]:
+    """One line per fact about the machine and the libraries that were timed."""
+    lines = [
+        f"CPU: {_cpu_model()} ({os.cpu_count()} logical CPUs, "
+        f"{len(os.sched_getaffinity(0))} usable)",
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"layerkit {lk.__version__} ({_layerkit_revision()})",
+        f"NumPy BLAS: {_numpy_blas()}",
+        f"threads: {threads} ("
+        + ", ".join(f"{name}={os.environ[name]}" for name in THREAD_VARIABLES)
+        + f"; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
+    ]
+    if torch is None:
+        lines.append("PyTorch: torch not installed")
+    else:
+        lines.append(
+            f"PyTorch {torch.__version__}, threads: {torch.get_num_threads()}, "
+            f"MKL: {'yes' if torch.backends.mkl.is_available() else 'no'}"
+        )
+    lines.extend(_threadpools())
+    return lines
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _layerkit_revision() -> str:
+    """The git commit of the layerkit being timed, with "-dirty" for uncommitted changes."""
+    checkout = Path(lk.__file__).resolve().parent.parent
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(checkout), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "not a git checkout"
+    return f"git {described.stdout.strip()}"
+
+
+def _numpy_blas() -> str:
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except (TypeError, KeyError):
+        return "unknown"
+
+
+def _threadpools() -> list[str]:
+    """The thread pools threadpoolctl sees (the BLAS really used, and its thread count)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ["thread pools: threadpoolctl not installed"]
+    lines = []
+    for pool in threadpool_info():
+        what = " ".join(
+            str(pool[key]) for key in ("internal_api", "version", "architecture") if pool.get(key)
+        )
+        lines.append(
+            f"thread pool: {what}, threads: {pool['num_threads']} ({Path(pool['filepath']).name})"
+        )
+    return lines
+
+
+NAMES = ("layerkit", "hand-NumPy", "matmul-floor", "PyTorch")
+HEADERS = (
+    "case",
+    "network",
+    "batch",
+    "dtype",
+    *(f"{name} µs" for name in NAMES),
+    "lk/hand",
+    "lk/floor",
+    "lk/torch",
+    "peak lk",
+    "peak hand",
+    "mem lk/hand",
+    "spread",
+)
+
+
+def table_row(result: Result) -> list[str]:
+    case, times = result.case, result.microseconds
+    layerkit = times["layerkit"]
+
+    def time_of(name: str) -> str:
+        return _microseconds(times[name]) if name in times else "not installed"
+
+    def ratio(name: str) -> str:
+        return f"{layerkit / times[name]:.2f}×" if name in times else "—"
+
+    memory = result.memory
+    return [
+        case.name,
+        case.network,
+        str(case.batch),
+        np.dtype(case.dtype).name,
+        *(time_of(name) for name in NAMES),
+        ratio("hand-NumPy"),
+        ratio("matmul-floor"),
+        ratio("PyTorch"),
+        _bytes(memory["layerkit"]),
+        _bytes(memory["hand-NumPy"]),
+        f"{memory['layerkit'] / memory['hand-NumPy']:.2f}×",
+        f"±{50 * result.spread:.0f}%",
+    ]
+
+
+def _microseconds(value: float) -> str:
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def _bytes(value: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_table(rows: list[list[str]], markdown: bool) -> str:
+    """An aligned text table, or a Markdown one; text columns left, numbers right."""
+    left = {0, 1, 3}
+    if markdown:
+        rule = ["---" if i in left else "---:" for i in range(len(HEADERS))]
+        return "\n".join("| " + " | ".join(row) + " |" for row in [list(HEADERS), rule, *rows])
+    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            cell.ljust(width) if i in left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(HEADERS), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
+    computed = "computes" if input_gradient else "skips"
+    interleaved = (
+        "interleaved rounds"
+        if threads == 1
+        else "interleaved rounds (PyTorch in rounds of its own, see timing_groups)"
+    )
+    return [
+        f"µs: median over {rounds} {interleaved} of the time of one step (forward, L2 loss, "
+        f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower.",
+        f"Every implementation {computed} the first layer's input gradient ∂L/∂x, because "
+        f"layerkit's Sequential.backward {'returns' if input_gradient else 'does not return'} it.",
+        "matmul-floor: only x@W, xᵀδ and δWᵀ per layer into preallocated arrays (the BLAS limit).",
+        f"peak: tracemalloc peak over building the network and {MEMORY_STEPS} steps (PyTorch's "
+        "allocations are not traced). spread: the widest interquartile range of the rounds, "
+        "as ± half of it over the median, over the implementations.",
+    ]
+
+
+def report(
+    results: list[Result], args: argparse.Namespace, rounds: int, input_gradient: bool
+) -> str:
+    bullet = "- " if args.markdown else "  "
+    parts = [
+        "layerkit training-step benchmark",
+        *(bullet + line for line in machine_description(args.threads)),
+        "",
+        format_table([table_row(result) for result in results], args.markdown),
+        "",
+        *(bullet + line for line in notes(input_gradient, rounds, args.threads)),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# ------------------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    names = [name.strip() for name in args.cases.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CASES]
+    if unknown:
+        sys.exit(f"unknown case {', '.join(unknown)}; available: {', '.join(CASES)}")
+    if args.threads < 1 or (args.rounds is not None and args.rounds < 1):
+        sys.exit("--threads and --rounds must be at least 1")
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    rounds = args.rounds if args.rounds is not None else QUICK_ROUNDS if args.quick else FULL_ROUNDS
+    block_seconds = QUICK_BLOCK_SECONDS if args.quick else BLOCK_SECONDS
+    input_gradient = layerkit_returns_input_gradient()
+
+    results = []
+    for name in names:
+        print(f"measuring {name} …", file=sys.stderr, flush=True)
+        results.append(measure(CASES[name], rounds, block_seconds, input_gradient, args.threads))
+    text = report(results, args, rounds, input_gradient)
+    if args.profile:
+        text += (
+            "\nWhere layerkit spends a step (cProfile, sorted by own time; NumPy operators "
+            "such as @ and * count towards the function whose line runs them)\n\n"
+        )
+        text += "\n\n".join(profile_layerkit(CASES[name], input_gradient) for name in names)
+        text += "\n"
+    print(text, end="")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
