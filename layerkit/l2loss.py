@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import BackwardBeforeForwardError, ShapeError
+from .errors import BackwardBeforeForwardError
 from .loss import Loss, Reduction
-from .validation import Array, as_float_array
+from .validation import Array, as_prediction_and_target
 
 __all__ = ["L2Loss"]
 
@@ -42,16 +42,10 @@ class L2Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return ½ Σ (y − t)², averaged or summed over the batch."""
-        y = as_float_array(y, self, name="prediction y")
-        t = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
-        if t.shape != y.shape:
-            raise ShapeError(
-                f"{self!r} expects target t of the same shape as prediction y {y.shape}, "
-                f"got {t.shape}"
-            )
+        y, t = as_prediction_and_target(y, t, self)
         self._scale = self._batch_scale(y)
         # --8<-- [start:forward]
-        difference = y - t.astype(y.dtype, copy=False)  # yⱼ − tⱼ
+        difference = y - t  # yⱼ − tⱼ
         self._difference = difference
         return 0.5 * float(np.vdot(difference, difference)) * self._scale  # ½ Σ (yⱼ − tⱼ)²
         # --8<-- [end:forward]

@@ -27,6 +27,7 @@ __all__ = [
     "FLOAT_DTYPES",
     "Array",
     "as_float_array",
+    "as_prediction_and_target",
     "check_features",
     "check_gradient",
     "check_gradient_shape",
@@ -117,6 +118,21 @@ def as_float_array(
     if finite and not math.isfinite(np.vdot(value, value)):
         _refuse_non_finite(value, who, name)
     return value
+
+
+def as_prediction_and_target(y: ArrayLike, t: ArrayLike, who: object) -> tuple[Array, Array]:
+    """Return prediction ``y`` and target ``t`` as float arrays of one shape, in ``y``'s dtype.
+
+    For losses that compare ``y`` and ``t`` entry by entry; a mismatch of shapes is an error,
+    never a broadcast.
+    """
+    y = as_float_array(y, who, name="prediction y")
+    t = as_float_array(t, who, name="target t", integer_dtype=y.dtype)
+    if t.shape != y.shape:
+        raise ShapeError(
+            f"{who} expects target t of the same shape as prediction y {y.shape}, got {t.shape}"
+        )
+    return y, t.astype(y.dtype, copy=False)
 
 
 def _coerce(value: object, who: object, name: str) -> np.ndarray:

@@ -17,17 +17,14 @@ from typing import Any
 import numpy as np
 
 import layerkit as lk
+from layerkit.explain import WORKED_EXAMPLE, worked_example
 
 MARKER = "<!-- worked-example -->"
 
-# The example's fixed numbers: input, target, weights, biases and learning rate. W[i, j]
-# connects input i to hidden unit j, U[j, k] hidden unit j to output k, as in the derivation.
-X = (0.05, 0.10)
-T = (0.01, 0.99)
-W = ((0.15, 0.25, 0.35), (0.20, 0.30, 0.40))
-B1 = (0.35, 0.30, 0.25)
-U = ((0.40, -0.50), (0.45, 0.55), (-0.30, 0.60))
-B2 = (0.60, 0.10)
+# The example's fixed numbers (input, target, weights, biases) are layerkit.explain's, which
+# `layerkit explain` prints too: w[i][j] connects input i to hidden unit j, u[j][k] hidden
+# unit j to output k, as in the derivation.
+GIVEN = WORKED_EXAMPLE
 LEARNING_RATE = 0.5
 
 
@@ -66,10 +63,8 @@ class WorkedExample:
 @functools.cache
 def compute() -> WorkedExample:
     """Run the forward pass, the backward pass and one SGD step with layerkit."""
-    x, t = np.array(X), np.array(T)
-    hidden, sigmoid1 = lk.Dense(2, 3, W=W, b=B1), lk.Sigmoid()
-    output, sigmoid2 = lk.Dense(3, 2, W=U, b=B2), lk.Sigmoid()
-    net = lk.Sequential(hidden, sigmoid1, output, sigmoid2)
+    net, x, t = worked_example()
+    hidden, sigmoid1, output, sigmoid2 = net
     loss = lk.L2Loss()
 
     # Forward and backward one layer at a time, exactly as Sequential does, to keep the
@@ -91,10 +86,10 @@ def compute() -> WorkedExample:
     return WorkedExample(
         x=x,
         t=t,
-        w=np.array(W),
-        b1=np.array(B1),
-        u=np.array(U),
-        b2=np.array(B2),
+        w=np.array(GIVEN["w"]),
+        b1=np.array(GIVEN["b1"]),
+        u=np.array(GIVEN["u"]),
+        b2=np.array(GIVEN["b2"]),
         learning_rate=LEARNING_RATE,
         a1=a1,
         h=h,
@@ -416,6 +411,7 @@ def _reproduce_code(e: WorkedExample) -> str:
     return f"""```python
 import numpy as np
 import layerkit as lk
+from layerkit.explain import WORKED_EXAMPLE, worked_example
 
 x, t = np.array({array(e.x)}), np.array({array(e.t)})
 net = lk.Sequential(

@@ -1,4 +1,4 @@
-"""Checks shared by the losses: constructor options, and prediction against target."""
+"""Checks shared by the losses: constructor options, and backward before forward."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import math
 import numbers
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from layerkit.errors import BackwardBeforeForwardError, ConfigurationError, ShapeError
-from layerkit.validation import Array, as_float_array
+from layerkit.errors import BackwardBeforeForwardError, ConfigurationError
 
 EPSILON = 1e-7
 """Probabilities are clipped to at least this before a logarithm is taken."""
@@ -34,17 +32,6 @@ def positive_float(value: object, who: str, name: str) -> float:
             f"{who} expects {name} to be a finite number > 0, got {name}={value!r}"
         )
     return float(value)  # a Python float: it keeps float32 arrays float32
-
-
-def prediction_and_target(who: str, y: ArrayLike, t: ArrayLike) -> tuple[Array, Array]:
-    """Return ``y`` and ``t`` as float arrays of one shape, ``t`` in ``y``'s dtype."""
-    y = as_float_array(y, who, name="prediction y")
-    t = as_float_array(t, who, name="target t", integer_dtype=y.dtype)
-    if t.shape != y.shape:
-        raise ShapeError(
-            f"{who} expects target t of the same shape as prediction y {y.shape}, got {t.shape}"
-        )
-    return y, t.astype(y.dtype, copy=False)
 
 
 def check_forward_ran(who: str, cached: object) -> None:

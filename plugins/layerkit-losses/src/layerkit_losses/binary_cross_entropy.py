@@ -9,9 +9,9 @@ from numpy.typing import ArrayLike
 
 from layerkit import Loss
 from layerkit.loss import Reduction
-from layerkit.validation import Array
+from layerkit.validation import Array, as_prediction_and_target
 
-from ._checks import EPSILON, check_forward_ran, flag, prediction_and_target
+from ._checks import EPSILON, check_forward_ran, flag
 
 __all__ = ["BinaryCrossEntropy"]
 
@@ -65,7 +65,7 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return the binary cross-entropy, averaged or summed over the batch."""
-        y, t = prediction_and_target(repr(self), y, t)
+        y, t = as_prediction_and_target(y, t, self)
         self._scale = self._batch_scale(y)
         if self.from_logits:
             e = np.exp(-np.abs(y))  # in (0, 1]: nothing overflows

@@ -9,9 +9,9 @@ from numpy.typing import ArrayLike
 
 from layerkit import Loss
 from layerkit.loss import Reduction
-from layerkit.validation import Array
+from layerkit.validation import Array, as_prediction_and_target
 
-from ._checks import check_forward_ran, positive_float, prediction_and_target
+from ._checks import check_forward_ran, positive_float
 
 __all__ = ["HuberLoss"]
 
@@ -56,7 +56,7 @@ class HuberLoss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ h(y − t), averaged or summed over the batch."""
-        y, t = prediction_and_target(repr(self), y, t)
+        y, t = as_prediction_and_target(y, t, self)
         difference = y - t
         size = np.abs(difference)
         quadratic = np.minimum(size, self.delta)  # q = min(|d|, δ)

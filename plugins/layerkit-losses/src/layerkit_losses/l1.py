@@ -7,9 +7,9 @@ from numpy.typing import ArrayLike
 
 from layerkit import Loss
 from layerkit.loss import Reduction
-from layerkit.validation import Array
+from layerkit.validation import Array, as_prediction_and_target
 
-from ._checks import check_forward_ran, prediction_and_target
+from ._checks import check_forward_ran
 
 __all__ = ["L1Loss"]
 
@@ -45,7 +45,7 @@ class L1Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ |y − t|, averaged or summed over the batch."""
-        y, t = prediction_and_target(repr(self), y, t)
+        y, t = as_prediction_and_target(y, t, self)
         difference = y - t
         self._sign = np.sign(difference)
         self._scale = self._batch_scale(y)
