@@ -186,30 +186,44 @@ def _run_chromium(chromium: Path, *arguments: str) -> subprocess.CompletedProces
 @pytest.mark.browser
 def test_math_renders_offline_in_the_browser(chromium: Path, site_url: str) -> None:
     dom = _run_chromium(chromium, "--dump-dom", site_url + BACKPROPAGATION_PAGE).stdout
+    assert_math_rendered(dom, BACKPROPAGATION_PAGE)
+
+
+def assert_math_rendered(dom: str, page: str) -> int:
+    """Check that KaTeX rendered every formula of a page's DOM; return how many there are."""
     formulas = dom.count('class="arithmatex"')
     rendered = len(re.findall(r'class="katex"', dom))
-    assert formulas > 0, "the page has no math for KaTeX to render"
-    assert rendered >= formulas, f"KaTeX rendered {rendered} of {formulas} formulas"
+    assert formulas > 0, f"{page} has no math for KaTeX to render"
+    assert rendered >= formulas, f"KaTeX rendered {rendered} of {formulas} formulas on {page}"
     # A formula KaTeX cannot parse becomes <span class="katex-error" title="the error">; an
     # unsupported command inside one that parses is drawn in errorColor (katex-init.js), which
     # its MathML copy records as mathcolor.
     errors = re.findall(r'class="katex-error"[^>]*title="([^"]*)"', dom)
-    assert "katex-error" not in dom, "KaTeX could not parse:\n" + "\n".join(errors)
+    assert "katex-error" not in dom, f"KaTeX could not parse on {page}:\n" + "\n".join(errors)
     unsupported = re.findall(r'mathcolor="#cc0000"><mtext>([^<]*)<', dom)
-    assert not unsupported, f"KaTeX does not support: {unsupported}"
+    assert not unsupported, f"KaTeX does not support on {page}: {unsupported}"
+    return formulas
 
 
 @pytest.mark.browser
-def test_screenshot_of_the_math_page(chromium: Path, site_url: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        (BACKPROPAGATION_PAGE, "backpropagation"),
+        ("math/worked-example/", "worked-example"),
+        ("reference/layers/", "api-layers"),
+    ],
+)
+def test_screenshot_of_the_page(chromium: Path, site_url: str, page: str, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
-    screenshot = SCREENSHOTS / "backpropagation.png"
+    screenshot = SCREENSHOTS / f"{name}.png"
     screenshot.unlink(missing_ok=True)
     _run_chromium(
         chromium,
         f"--screenshot={screenshot}",
         "--window-size=1280,2000",
         "--hide-scrollbars",
-        site_url + BACKPROPAGATION_PAGE,
+        site_url + page,
     )
     assert screenshot.exists(), f"chromium wrote no screenshot at {screenshot}"
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
