@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import layerkit as lk
+from layerkit.draw import draw
 from layerkit.explain import WORKED_EXAMPLE, worked_example
 
 MARKER = "<!-- worked-example -->"
@@ -215,6 +216,9 @@ def render(example: WorkedExample) -> str:
         _display(rf"x = {_matrix(e.x)}, \qquad t = {_matrix(e.t)}, \qquad \eta = {eta}"),
         _display(rf"w = {_matrix(e.w)}, \qquad b^{{(1)}} = {_matrix(e.b1)}"),
         _display(rf"u = {_matrix(e.u)}, \qquad b^{{(2)}} = {_matrix(e.b2)}"),
+        "The network with these weights, as `layerkit draw` pictures it (blue lines are "
+        "positive weights, red negative, thicker for larger magnitudes):",
+        _figure(draw(worked_example()[0])),
         "## Forward pass",
         r"Each hidden unit \(j\) adds up its weighted inputs, "
         r"\(a^{(1)}_j = \sum_i x_i w_{ij} + b^{(1)}_j\) (`Dense.forward`):",
@@ -411,6 +415,7 @@ def _reproduce_code(e: WorkedExample) -> str:
     return f"""```python
 import numpy as np
 import layerkit as lk
+from layerkit.draw import draw
 from layerkit.explain import WORKED_EXAMPLE, worked_example
 
 x, t = np.array({array(e.x)}), np.array({array(e.t)})
@@ -430,6 +435,11 @@ print(net[2].dW)                 # ∂L/∂u
 lk.SGD(lr={e.learning_rate!r}).step(net)
 print(loss(net(x), t))           # the loss after one step
 ```"""
+
+
+def _figure(svg: str) -> str:
+    """Inline an SVG drawing as a centred figure (the page stays free of external files)."""
+    return f'<figure class="network-figure" markdown="0">\n{svg.strip()}\n</figure>'
 
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
