@@ -20,6 +20,7 @@ __all__ = [
     "NonFiniteError",
     "PluginError",
     "ShapeError",
+    "TargetError",
     "TrainingDivergedError",
     "UnknownComponentError",
     "UnsavableLayerError",
@@ -32,6 +33,10 @@ class LayerkitError(Exception):
 
 class ShapeError(LayerkitError, ValueError):
     """An array has the wrong shape for the layer or loss that received it."""
+
+
+class TargetError(LayerkitError, ValueError):
+    """A target does not fit the prediction, e.g. a class index outside the classes."""
 
 
 class DTypeError(LayerkitError, TypeError):

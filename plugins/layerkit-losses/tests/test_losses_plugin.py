@@ -14,6 +14,7 @@ from layerkit.errors import (
     ConfigurationError,
     DTypeError,
     ShapeError,
+    TargetError,
 )
 from layerkit_losses import BinaryCrossEntropy, CrossEntropy, HuberLoss, L1Loss, register_losses
 
@@ -117,7 +118,7 @@ def test_cross_entropy_boolean_class_indices():
     ("indices", "bad"), [([0, 3], "3 for sample 1"), ([-1, 0], "-1 for sample 0")]
 )
 def test_cross_entropy_class_index_out_of_range(indices, bad):
-    with pytest.raises(ShapeError, match=rf"from 0 to 2 .*has 3 classes\), got {bad}"):
+    with pytest.raises(TargetError, match=rf"from 0 to 2 .*has 3 classes\), got {bad}"):
         CrossEntropy()(Y, np.array(indices))
 
 

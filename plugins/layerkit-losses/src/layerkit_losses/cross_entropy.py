@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from layerkit import Loss
-from layerkit.errors import DTypeError, ShapeError
+from layerkit.errors import DTypeError, ShapeError, TargetError
 from layerkit.loss import Reduction
 from layerkit.validation import Array, as_float_array
 
@@ -50,8 +50,9 @@ class CrossEntropy(Loss):
     Raises
     ------
     layerkit.errors.ShapeError
-        If ``y`` is not 1-D or 2-D, ``t`` fits neither accepted shape, or a class index is
-        outside ``0 … classes − 1``.
+        If ``y`` is not 1-D or 2-D, or ``t`` fits neither accepted shape.
+    layerkit.errors.TargetError
+        If a class index is outside ``0 … classes − 1``.
     layerkit.errors.DTypeError
         If class indices are not of an integer dtype.
 
@@ -133,7 +134,7 @@ class CrossEntropy(Loss):
         wrong = (indices < 0) | (indices >= classes)
         if np.any(wrong):
             sample = f" for sample {np.flatnonzero(wrong)[0]}" if indices.ndim else ""
-            raise ShapeError(
+            raise TargetError(
                 f"{self!r} expects class indices from 0 to {classes - 1} (prediction y of shape "
                 f"{y.shape} has {classes} classes), got {indices[wrong][0]}{sample}"
             )
