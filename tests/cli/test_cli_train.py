@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import layerkit as lk
-from layerkit.cli import commands
+from layerkit.cli import train_command
 
 from .cli_support import assert_one_line_error
 
@@ -184,12 +184,12 @@ def test_progress_bar_on_a_terminal_and_not_with_quiet(monkeypatch):
         def isatty(self):
             return True
 
-    monkeypatch.setattr(commands, "PROGRESS_INTERVAL", 0.0)  # redraw at every epoch
+    monkeypatch.setattr(train_command, "PROGRESS_INTERVAL", 0.0)  # redraw at every epoch
     net, x, t = lk.mlp([2, 3, 2], seed=0), *lk.datasets.half_adder()
     for quiet, shown in ((False, True), (True, False)):
         terminal = Terminal()
         monkeypatch.setattr(sys, "stderr", terminal)
-        commands._fit_with_progress(net, x, t, lk.L2Loss(), lk.SGD(0.5), 5, 1, 0, quiet=quiet)
+        train_command._fit_with_progress(net, x, t, lk.L2Loss(), lk.SGD(0.5), 5, 1, 0, quiet=quiet)
         assert ("loss" in terminal.getvalue()) is shown
         assert ("5/5" in terminal.getvalue()) is shown
 

@@ -1,0 +1,77 @@
+"""``layerkit check``: run the conformance kit on the registered activations and losses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import UnknownComponentError
+from ..registry import activations, losses
+from ..testing import ConformanceError, registered_checks
+from . import render
+from .error_handling import _one_line
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
+    """Run the conformance kit on every registered activation and loss (or on NAMES).
+
+    Exits with status 1 when any component fails a check.
+    """
+    registered = {
+        **{f"activation {n!r}": n for n in activations()},
+        **{f"loss {n!r}": n for n in losses()},
+    }
+    unknown = sorted(set(names) - set(registered.values()))
+    if unknown:
+        raise UnknownComponentError(
+            f"no activation or loss named {', '.join(map(repr, unknown))}; registered: "
+            f"{', '.join(sorted(set(registered.values())))}"
+        )
+    results: dict[str, dict[str, Any]] = {}
+    for item in registered_checks():
+        if names and registered.get(item.component) not in names:
+            continue
+        result = results.setdefault(
+            item.component, {"component": item.component, "checks": 0, "failures": []}
+        )
+        result["checks"] += 1
+        failure = _run_check(item)
+        if failure is not None:
+            result["failures"].append({"check": item.check, "message": failure})
+    failed = [r for r in results.values() if r["failures"]]
+    if as_json:
+        for result in results.values():
+            result["passed"] = not result["failures"]
+        click.echo(json.dumps({"components": list(results.values())}, indent=2))
+    else:
+        rows = [["component", "result", "checks"]]
+        for result in results.values():
+            status = "FAIL" if result["failures"] else "pass"
+            rows.append([result["component"], status, str(result["checks"])])
+        click.echo(render.table(rows))
+        for result in failed:
+            for failure in result["failures"]:
+                click.echo(f"  {result['component']}, {failure['check']}: {failure['message']}")
+        click.echo(
+            f"{len(results)} components: {len(results) - len(failed)} passed, {len(failed)} failed"
+        )
+    if failed:
+        ctx.exit(1)
+
+
+def _run_check(item: Callable[[], None]) -> str | None:
+    """Run one check; return why it failed, or None. A crash is a failure too."""
+    try:
+        item()
+    except ConformanceError as error:
+        return _one_line(str(error))
+    except Exception as error:  # a component that crashes fails its check
+        return _one_line(f"{type(error).__name__}: {error}")
+    return None

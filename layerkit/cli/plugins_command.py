@@ -1,0 +1,70 @@
+"""``layerkit plugins``: the installed plugins and the components each provides."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from ..registry import BUILTIN, activations, failed_plugins, losses, plugin_manager
+from . import render
+from .error_handling import _one_line
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Include layerkit's built-in components.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(show_all: bool, as_json: bool) -> None:
+    """List the installed plugins, their versions and the components each provides."""
+    from .. import __version__ as version
+
+    found: dict[str, dict[str, Any]] = {}
+    for name, _ in plugin_manager().list_name_plugin():
+        if name is not None:
+            found[name] = {
+                "name": name,
+                "distribution": "layerkit" if name == BUILTIN else None,
+                "version": version if name == BUILTIN else None,
+                "activations": [],
+                "losses": [],
+            }
+    for kind, components in (("activations", activations()), ("losses", losses())):
+        for component in components.values():
+            entry = found.setdefault(
+                component.plugin,
+                {"name": component.plugin, "activations": [], "losses": []},
+            )
+            entry[kind].append(component.name)
+            if component.plugin != BUILTIN:
+                entry["distribution"] = component.distribution
+                entry["version"] = component.version
+    listed = [entry for name, entry in found.items() if show_all or name != BUILTIN]
+    listed.sort(key=lambda entry: (entry["name"] != BUILTIN, entry["name"]))
+    failed = failed_plugins()
+    if as_json:
+        report = {
+            "plugins": listed,
+            "failed": [{"name": name, "reason": reason} for name, reason in sorted(failed.items())],
+        }
+        click.echo(json.dumps(report, indent=2))
+        return
+    if listed:
+        rows = [["plugin", "distribution", "version", "activations", "losses"]]
+        for entry in listed:
+            rows.append(
+                [
+                    entry["name"],
+                    entry.get("distribution") or "(registered at run time)",
+                    entry.get("version") or "-",
+                    ", ".join(sorted(entry["activations"])) or "-",
+                    ", ".join(sorted(entry["losses"])) or "-",
+                ]
+            )
+        click.echo(render.table(rows))
+    else:
+        click.echo("no plugins installed; `layerkit plugins --all` also lists the built-ins")
+    if failed:
+        click.echo("\nfailed to load:")
+        for name, reason in sorted(failed.items()):
+            click.echo(f"  {name}: {_one_line(reason)}")
