@@ -1,9 +1,17 @@
-"""Shared fixtures: the seed's 2-3-2 network with fixed weights, and the XOR data set."""
+"""Shared fixtures: the seed's 2-3-2 network with fixed weights, the XOR data set, and the
+documentation site (built once per session), served on 127.0.0.1 and opened in Chromium."""
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
 import numpy as np
 import pytest
+from docs_support import CHROMIUM, QuietHandler, build_site, running_under_ci
 
 import layerkit as lk
 
@@ -39,3 +47,34 @@ def xor_data() -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     t = np.array([[0.0], [1.0], [1.0], [0.0]])
     return x, t
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once with ``mkdocs build --strict``."""
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """Serve the built site on 127.0.0.1 at a free port; yield its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found; run scripts/install_chromium.sh (as root)"
+        if running_under_ci():
+            pytest.fail(message + " — CI must run the browser tests", pytrace=False)
+        pytest.skip(message)
+    return CHROMIUM

@@ -17,9 +17,7 @@ import importlib
 import importlib.util
 import inspect
 import io
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +25,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from docs_support import assert_math_rendered, run_chromium
 
 import layerkit
 from layerkit import hookspecs
@@ -54,13 +53,6 @@ def _load_file(path: Path, module_name: str) -> ModuleType:
 def _load_hook(name: str) -> ModuleType:
     """Import ``docs/hooks/<name>.py``, the module MkDocs runs as a hook."""
     return _load_file(DOCS / "hooks" / f"{name}.py", f"_layerkit_docs_hook_{name}")
-
-
-# The browser helpers of the site tests: Chromium with every host but 127.0.0.1 unreachable,
-# and the site served on 127.0.0.1 (the fixture `site_url` uses the `site` fixture below).
-_site_tests = _load_file(Path(__file__).with_name("test_docs_site.py"), "_layerkit_site_tests")
-chromium = _site_tests.chromium
-site_url = _site_tests.site_url
 
 
 # ------------------------------------------------------------------------- API reference
@@ -244,23 +236,6 @@ def test_plugin_guide_lists_exactly_the_hooks() -> None:
 
 
 # ------------------------------------------------------------------------- the built site
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the site once for the tests below and return its directory."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
-    return site_dir
-
-
 def test_built_api_reference_documents_the_classes(site: Path) -> None:
     html = (site / "reference" / "layers" / "index.html").read_text(encoding="utf-8")
     assert "Dense" in html
@@ -289,8 +264,8 @@ def test_built_loss_curve_page_has_the_plot(site: Path) -> None:
 def test_generated_and_reference_math_renders_in_the_browser(
     chromium: Path, site_url: str, page: str
 ) -> None:
-    dom = _site_tests._run_chromium(chromium, "--dump-dom", site_url + page).stdout
-    formulas = _site_tests.assert_math_rendered(dom, page)
+    dom = run_chromium(chromium, "--dump-dom", site_url + page).stdout
+    formulas = assert_math_rendered(dom, page)
     if page == "math/worked-example/":
         assert formulas >= 15, "the worked example lost its generated formulas"
     if page == "reference/layers/":  # the API reference, as a reader's browser shows it

@@ -9,47 +9,17 @@ Chromium they are skipped, except under CI, where a missing browser is a failure
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-import subprocess
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from docs_support import REPO_ROOT, assert_math_rendered, run_chromium
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO_ROOT / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
 SITE_HOST = "layerkit.github.io"  # site_url in mkdocs.yml: the site itself may be named
 BACKPROPAGATION_PAGE = "math/backpropagation/"
-
-
-def _running_under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the site once for every test of this module and return its directory."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.yml", "-d", site_dir],
-        cwd=REPO_ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
-    return site_dir
 
 
 class _AssetCollector(HTMLParser):
@@ -125,84 +95,10 @@ def test_math_page_quotes_the_library_and_links_the_reference(site: Path) -> Non
 # In the browser
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url(site: Path) -> Iterator[str]:
-    """Serve the built site on 127.0.0.1 at a free port; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found; run scripts/install_chromium.sh (as root)"
-        if _running_under_ci():
-            pytest.fail(message + " — CI must run the browser tests", pytrace=False)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def _run_chromium(chromium: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium with a fresh profile and no host but 127.0.0.1 reachable."""
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        result = subprocess.run(
-            [
-                str(chromium),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--virtual-time-budget=5000",
-                *arguments,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    assert result.returncode == 0, f"chromium exited with {result.returncode}:\n{result.stderr}"
-    return result
-
-
 @pytest.mark.browser
 def test_math_renders_offline_in_the_browser(chromium: Path, site_url: str) -> None:
-    dom = _run_chromium(chromium, "--dump-dom", site_url + BACKPROPAGATION_PAGE).stdout
+    dom = run_chromium(chromium, "--dump-dom", site_url + BACKPROPAGATION_PAGE).stdout
     assert_math_rendered(dom, BACKPROPAGATION_PAGE)
-
-
-def assert_math_rendered(dom: str, page: str) -> int:
-    """Check that KaTeX rendered every formula of a page's DOM; return how many there are."""
-    formulas = dom.count('class="arithmatex"')
-    rendered = len(re.findall(r'class="katex"', dom))
-    assert formulas > 0, f"{page} has no math for KaTeX to render"
-    assert rendered >= formulas, f"KaTeX rendered {rendered} of {formulas} formulas on {page}"
-    # A formula KaTeX cannot parse becomes <span class="katex-error" title="the error">; an
-    # unsupported command inside one that parses is drawn in errorColor (katex-init.js), which
-    # its MathML copy records as mathcolor.
-    errors = re.findall(r'class="katex-error"[^>]*title="([^"]*)"', dom)
-    assert "katex-error" not in dom, f"KaTeX could not parse on {page}:\n" + "\n".join(errors)
-    unsupported = re.findall(r'mathcolor="#cc0000"><mtext>([^<]*)<', dom)
-    assert not unsupported, f"KaTeX does not support on {page}: {unsupported}"
-    return formulas
 
 
 @pytest.mark.browser
@@ -218,7 +114,7 @@ def test_screenshot_of_the_page(chromium: Path, site_url: str, page: str, name: 
     SCREENSHOTS.mkdir(exist_ok=True)
     screenshot = SCREENSHOTS / f"{name}.png"
     screenshot.unlink(missing_ok=True)
-    _run_chromium(
+    run_chromium(
         chromium,
         f"--screenshot={screenshot}",
         "--window-size=1280,2000",

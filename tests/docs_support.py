@@ -1,0 +1,87 @@
+"""Helpers for the tests of the documentation site: build it, serve it, open it in Chromium.
+
+The fixtures built on them (``site``, ``site_url``, ``chromium``) live in ``conftest.py`` and
+are session-scoped, so the site is built once for every test that reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def running_under_ci() -> bool:
+    """Whether CI runs the tests (there a missing browser is a failure, not a skip)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def build_site(site_dir: Path) -> Path:
+    """Build the site strictly into ``site_dir`` and return it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.yml", "-d", site_dir],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+    return site_dir
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def run_chromium(chromium: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run headless Chromium with a fresh profile and no host but 127.0.0.1 reachable."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        result = subprocess.run(
+            [
+                str(chromium),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--virtual-time-budget=5000",
+                *arguments,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert result.returncode == 0, f"chromium exited with {result.returncode}:\n{result.stderr}"
+    return result
+
+
+def assert_math_rendered(dom: str, page: str) -> int:
+    """Check that KaTeX rendered every formula of a page's DOM; return how many there are."""
+    formulas = dom.count('class="arithmatex"')
+    rendered = len(re.findall(r'class="katex"', dom))
+    assert formulas > 0, f"{page} has no math for KaTeX to render"
+    assert rendered >= formulas, f"KaTeX rendered {rendered} of {formulas} formulas on {page}"
+    # A formula KaTeX cannot parse becomes <span class="katex-error" title="the error">; an
+    # unsupported command inside one that parses is drawn in errorColor (katex-init.js), which
+    # its MathML copy records as mathcolor.
+    errors = re.findall(r'class="katex-error"[^>]*title="([^"]*)"', dom)
+    assert "katex-error" not in dom, f"KaTeX could not parse on {page}:\n" + "\n".join(errors)
+    unsupported = re.findall(r'mathcolor="#cc0000"><mtext>([^<]*)<', dom)
+    assert not unsupported, f"KaTeX does not support on {page}: {unsupported}"
+    return formulas
