@@ -144,14 +144,13 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
     def extreme_inputs() -> None:
         for dtype in (np.float32, np.float64):
             x = _EXTREMES.astype(dtype)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                try:
-                    layer = factory()
-                    y = layer.forward(x)
-                    dx = layer.backward(np.ones_like(y))
-                except RuntimeWarning as warning:
-                    raise fail("extreme_inputs", f"{warning} in {np.dtype(dtype)}") from warning
+
+            def run(x: np.ndarray = x) -> tuple[np.ndarray, np.ndarray]:
+                layer = factory()
+                y = layer.forward(x)
+                return y, layer.backward(np.ones_like(y))
+
+            y, dx = _without_warnings(fail, dtype, run)
             if not (np.all(np.isfinite(y)) and np.all(np.isfinite(dx))):
                 raise fail(
                     "extreme_inputs",
@@ -245,14 +244,12 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
             # Saturated probabilities and huge logits: 0, 1, ±1e4.
             y = np.array([[0.0, 1.0, 0.0], [1e4, -1e4, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
             t = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=dtype)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                try:
-                    loss = factory()
-                    value = loss.forward(y, t)
-                    grad = loss.backward()
-                except RuntimeWarning as warning:
-                    raise fail("extreme_inputs", f"{warning} in {np.dtype(dtype)}") from warning
+
+            def run(y: np.ndarray = y, t: np.ndarray = t) -> tuple[float, np.ndarray]:
+                loss = factory()
+                return loss.forward(y, t), loss.backward()
+
+            value, grad = _without_warnings(fail, dtype, run)
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 raise fail(
                     "extreme_inputs", f"loss {value} or gradient {grad.ravel()} is not finite"
@@ -311,6 +308,18 @@ def _check_gradient(fail: Callable[[str, str], ConformanceError], errors: dict[s
             f"backward differs from central finite differences for {worst}: relative error "
             f"{errors[worst]:.3g} (tolerance {GRADIENT_TOLERANCE:g})",
         )
+
+
+def _without_warnings(
+    fail: Callable[[str, str], ConformanceError], dtype: Any, run: Callable[[], Any]
+) -> Any:
+    """Return ``run()``, failing the ``extreme_inputs`` check on any RuntimeWarning it raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return run()
+        except RuntimeWarning as warning:
+            raise fail("extreme_inputs", f"{warning} in {np.dtype(dtype)}") from warning
 
 
 def _close(
