@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from numpy.typing import ArrayLike
 
 from .layer import Layer
 from .validation import Array, as_float_array, check_gradient
+
+if TYPE_CHECKING:
+    from .optim import Optimizer
 
 __all__ = ["Activation"]
 
@@ -64,6 +67,12 @@ class Activation(Layer):
         self._x = x if self.derivative_uses_input else None
         self._y = y
         return y
+
+    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+        """``backward``; the optimizer's step too if this activation has parameters."""
+        if self.param_names:
+            return super().backward_step(grad, optimizer)
+        return self.backward(grad)
 
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -18,6 +18,9 @@ from .validation import (
     positive_int,
 )
 
+if TYPE_CHECKING:
+    from .optim import Optimizer
+
 __all__ = ["Dense"]
 
 
@@ -26,7 +29,8 @@ class Dense(Layer):
 
     ``W`` has shape ``(in_features, out_features)``, so ``W[i, j]`` connects input ``i`` to
     output ``j``, exactly as wᵢⱼ in the derivation. After ``backward``, ``dW`` and ``db`` hold
-    ∂L/∂W and ∂L/∂b of the last call (overwritten, not accumulated).
+    ∂L/∂W and ∂L/∂b of the last call (overwritten, not accumulated). They are ``None`` before
+    the first ``backward`` and after ``backward_step``, which applies them and lets them go.
 
     Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
     Output shape: ``(out_features,)`` or ``(batch, out_features)``.
@@ -79,8 +83,8 @@ class Dense(Layer):
             dtype = float_dtype(dtype, repr(self))
         self.W = self._initial("W", W, (self.in_features, self.out_features), dtype, seed)
         self.b = self._initial("b", b, (self.out_features,), dtype or self.W.dtype, None)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.dW: Array | None = None  # allocated by the first backward, then reused
+        self.db: Array | None = None
         # A layer given neither dtype nor W adopts the dtype of its first input.
         self._dtype_fixed = dtype is not None or W is not None
         self._x: Array | None = None
@@ -132,12 +136,27 @@ class Dense(Layer):
         x = self._x
         # --8<-- [start:backward]
         # δ arrives as ∂L/∂a; one sample is a batch of one for the two sums over the batch.
-        delta_rows = delta.reshape(-1, self.out_features)
-        x_rows = x.reshape(-1, self.in_features)
-        np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
-        delta_rows.sum(axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
+        delta_rows = delta if delta.ndim == 2 else delta.reshape(1, -1)
+        x_rows = x if x.ndim == 2 else x.reshape(1, -1)
+        # out=: overwrite the last backward's gradients if they are still here, else allocate
+        self.dW = np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
+        self.db = delta_rows.sum(axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
         # --8<-- [end:backward]
+
+    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+        """``backward``, then the optimizer's update of ``W`` and ``b``; return ∂L/∂x.
+
+        ``dW`` and ``db`` are released once applied, so training holds one layer's
+        gradients at a time, not the whole network's.
+        """
+        grad = self.backward(grad)
+        # --8<-- [start:backward_step]
+        optimizer.update(self.W, self.dW)  # w ← w − η ∂L/∂w, while ∂L/∂w is still in cache
+        optimizer.update(self.b, self.db)
+        self.dW = self.db = None  # applied: the memory is free until the next backward
+        # --8<-- [end:backward_step]
+        return grad
 
     def _adopt(self, dtype: np.dtype[Any]) -> None:
         if self._dtype_fixed:

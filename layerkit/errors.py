@@ -17,6 +17,7 @@ __all__ = [
     "LayerkitError",
     "MissingDependencyError",
     "ModelFileError",
+    "NoGradientError",
     "NonFiniteError",
     "PluginError",
     "ShapeError",
@@ -57,6 +58,13 @@ class ConfigurationError(LayerkitError, ValueError):
 
 class BackwardBeforeForwardError(LayerkitError, ValueError):
     """``backward`` was called on a component whose ``forward`` has not run."""
+
+
+class NoGradientError(LayerkitError, ValueError):
+    """An optimizer was asked to update a parameter that has no gradient.
+
+    Gradients exist from a ``backward`` until ``backward_step`` applies and releases them.
+    """
 
 
 class TrainingDivergedError(NonFiniteError):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from os import PathLike
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 from numpy.typing import ArrayLike, DTypeLike
 
 from .validation import Array, float_dtype
+
+if TYPE_CHECKING:
+    from .optim import Optimizer
 
 __all__ = ["Layer", "Parameter"]
 
@@ -23,8 +26,9 @@ class Parameter(NamedTuple):
     """Dotted name, e.g. ``"W"`` for a layer, ``"2.W"`` for layer 2 of a Sequential."""
     value: Array
     """The parameter itself."""
-    grad: Array
-    """∂L/∂value from the last ``backward``; same shape and dtype as ``value``."""
+    grad: Array | None
+    """∂L/∂value from the last ``backward``, same shape and dtype as ``value``; ``None`` before
+    the first ``backward`` and after ``backward_step`` has applied and released it."""
 
 
 class Layer:
@@ -39,6 +43,10 @@ class Layer:
     A layer with parameters lists their attribute names in ``param_names``; the gradient of
     parameter ``"W"`` lives in attribute ``"dW"``. ``backward`` **overwrites** the gradients
     (it does not add to them), so there is no ``zero_grad`` to forget.
+
+    Training uses ``backward_step(grad, optimizer)``: backward, then the optimizer's update.
+    A `Sequential` runs it layer by layer, so each layer is updated as soon as its gradients
+    are known, as backpropagation is written by hand.
 
     Examples
     --------
@@ -63,6 +71,18 @@ class Layer:
         """Given ∂L/∂y for the last output, fill the parameter gradients and return ∂L/∂x."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad)")
 
+    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+        """Run ``backward(grad)``, then ``optimizer.step(self)``; return ∂L/∂x.
+
+        ∂L/∂x is computed before the update, with the weights the forward pass used, so a
+        container can update each of its layers right after that layer's backward and get
+        what a full ``backward`` followed by one ``optimizer.step`` gives. A layer may let go
+        of its gradients once they are applied (`Dense` does, to save memory).
+        """
+        grad = self.backward(grad)
+        optimizer.step(self)
+        return grad
+
     def __call__(self, x: ArrayLike) -> Array:
         return self.forward(x)
 
@@ -83,7 +103,9 @@ class Layer:
         dtype = float_dtype(dtype, repr(self))
         for name in self.param_names:
             setattr(self, name, getattr(self, name).astype(dtype))
-            setattr(self, "d" + name, getattr(self, "d" + name).astype(dtype))
+            gradient = getattr(self, "d" + name)
+            if gradient is not None:
+                setattr(self, "d" + name, gradient.astype(dtype))
         return self
 
     def config(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, NoGradientError
 from .layer import Layer, Parameter
 from .validation import Array
 
@@ -15,16 +15,34 @@ __all__ = ["SGD", "Optimizer"]
 
 
 class Optimizer:
-    """Base class of optimizers: ``step(model)`` updates the parameters from their gradients.
+    """Base class of optimizers: the rule that moves one parameter along its gradient.
 
-    ``lr`` is the learning rate; `fit` quotes it when training diverges.
+    A subclass implements ``update(value, grad)``, which changes one parameter array in
+    place; ``step(model)`` applies it to every parameter of a model. ``lr`` is the learning
+    rate; `fit` quotes it when training diverges.
+
+    `fit` (through ``backward_step``) updates each layer right after its backward, so an
+    optimizer must move each parameter from its own gradient and state alone, as SGD does.
+    One that needs every gradient at once (clipping by the global norm) must be used with
+    ``backward`` followed by ``step(model)``.
     """
 
     lr: float
 
     def step(self, model: Layer | Iterable[Parameter]) -> None:
-        """Update every parameter of ``model`` in place from its gradient."""
-        raise NotImplementedError(f"{type(self).__name__} must implement step(model)")
+        """Update every parameter of ``model`` (a layer, or an iterable of `Parameter`)."""
+        parameters = model.parameters() if isinstance(model, Layer) else model
+        for parameter in parameters:
+            if parameter.grad is None:
+                raise NoGradientError(
+                    f"{self!r} cannot update parameter {parameter.name!r}: it has no gradient; "
+                    f"run backward first (backward_step applies the gradients it computes)"
+                )
+            self.update(parameter.value, parameter.grad)
+
+    def update(self, value: Array, grad: Array) -> None:
+        """Move the parameter array ``value`` in place, given its gradient ``grad``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update(value, grad)")
 
 
 class SGD(Optimizer):
@@ -64,16 +82,13 @@ class SGD(Optimizer):
         # so the id cannot be reused by another array).
         self._velocity: dict[int, tuple[Array, Array]] = {}
 
-    def step(self, model: Layer | Iterable[Parameter]) -> None:
-        """Update every parameter of ``model`` (a layer, or an iterable of `Parameter`)."""
-        parameters = model.parameters() if isinstance(model, Layer) else model
-        for parameter in parameters:
-            weight, gradient = parameter.value, parameter.grad
-            if self.momentum:
-                gradient = self._velocity_of(weight, gradient)
-            # --8<-- [start:sgd-step]
-            weight -= self.lr * gradient  # w ← w − η ∂L/∂w, in place
-            # --8<-- [end:sgd-step]
+    def update(self, value: Array, grad: Array) -> None:
+        """Apply ``w ← w − η ∂L/∂w`` (or its momentum form) to one parameter, in place."""
+        if self.momentum:
+            grad = self._velocity_of(value, grad)
+        # --8<-- [start:sgd-step]
+        value -= self.lr * grad  # w ← w − η ∂L/∂w, in place
+        # --8<-- [end:sgd-step]
 
     def _velocity_of(self, weight: Array, gradient: Array) -> Array:
         kept = self._velocity.get(id(weight))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Self, overload
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ComponentTypeError, ConfigurationError, LayerkitError
 from .layer import Layer, Parameter
 from .validation import Array
+
+if TYPE_CHECKING:
+    from .optim import Optimizer
 
 __all__ = ["Sequential"]
 
@@ -75,6 +78,26 @@ class Sequential(Layer):
             for layer in reversed(self.layers):
                 grad = layer.backward(grad)  # δ of this layer's input = δ for the layer below
             # --8<-- [end:backward]
+        except LayerkitError as error:
+            self._note(error, layer, "backward")
+            raise
+        return grad  # type: ignore[return-value]
+
+    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+        """Backward and the update in one reversed pass; return ∂L/∂x of the first input.
+
+        Each layer runs its own ``backward_step``: its δ for the layer below is computed with
+        its weights from the forward pass, then it is updated while its gradients are fresh
+        in the cache, and `Dense` releases them. The parameters end as after ``backward``
+        followed by ``optimizer.step(self)``, but only one layer's gradients are held at once.
+        This is what `fit` runs.
+        """
+        try:
+            # --8<-- [start:backward_step]
+            for layer in reversed(self.layers):
+                # δ for the layer below (old weights), then w ← w − η ∂L/∂w for this layer
+                grad = layer.backward_step(grad, optimizer)
+            # --8<-- [end:backward_step]
         except LayerkitError as error:
             self._note(error, layer, "backward")
             raise

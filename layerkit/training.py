@@ -36,8 +36,10 @@ def fit(
     """Train ``model`` on inputs ``x`` and targets ``t``; return the loss of every epoch.
 
     Each epoch visits the samples once, in mini-batches of ``batch_size`` (a new shuffled
-    order per epoch, drawn from ``seed``), and for each batch runs forward, the loss,
-    backward and ``optimizer.step``. The same seed gives bit-identical training.
+    order per epoch, drawn from ``seed``), and for each batch runs forward, the loss, and
+    ``model.backward_step(loss.backward(), optimizer)``: backward with the optimizer's update
+    of each layer as soon as its gradients are known. The same seed gives bit-identical
+    training.
 
     Parameters
     ----------
@@ -111,8 +113,7 @@ def fit(
                     ) from error
                 if not math.isfinite(value):
                     raise _diverged(epoch, start, f"{loss!r} (it became {value})", optimizer)
-                model.backward(loss.backward())
-                optimizer.step(model)
+                model.backward_step(loss.backward(), optimizer)  # backward, then the update
                 total += value * len(batch)
             history.append(total / samples)
             if callback is not None and callback(epoch, history[-1]):

@@ -1,7 +1,8 @@
 """The in-place, allocation-saving code paths give the results of the plain formulas.
 
 layerkit computes σ in place, adds the bias in place, skips keeping inputs an activation's
-derivative does not need, and writes gradients into preallocated arrays. These tests train
+derivative does not need, reuses the gradient arrays of the last backward, and (in
+backward_step) updates each layer right after its backward. These tests train
 with the library and with the textbook formulas written naively in NumPy, side by side, and
 require the same numbers (to rounding) and the same dtype at every step.
 """
@@ -34,9 +35,10 @@ def straightforward_step(weights, x, t, lr):
     return loss, updated[::-1], g
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["backward-then-step", "backward_step"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("sizes", [[2, 3, 2], [6, 8, 8, 3], [5, 4, 4, 4, 4, 1]])
-def test_training_matches_the_plain_formulas(dtype, sizes):
+def test_training_matches_the_plain_formulas(dtype, sizes, fused):
     rng = np.random.default_rng(len(sizes))
     x = rng.standard_normal((7, sizes[0])).astype(dtype)
     t = rng.uniform(size=(7, sizes[-1])).astype(dtype)
@@ -49,15 +51,19 @@ def test_training_matches_the_plain_formulas(dtype, sizes):
     loss, sgd = lk.L2Loss(), lk.SGD(0.5)
     for _ in range(5):
         value = loss.forward(net(x), t)
-        input_gradient = net.backward(loss.backward())
-        sgd.step(net)
+        if fused:
+            input_gradient = net.backward_step(loss.backward(), sgd)
+        else:
+            input_gradient = net.backward(loss.backward())
+            sgd.step(net)
         expected_value, weights, expected_gradient = straightforward_step(weights, x, t, 0.5)
         np.testing.assert_allclose(value, expected_value, rtol=RTOL[dtype])
         np.testing.assert_allclose(input_gradient, expected_gradient, rtol=RTOL[dtype] * 10)
         assert input_gradient.dtype == dtype
         expected_arrays = [array for pair in weights for array in pair]
         for parameter, expected in zip(net.parameters(), expected_arrays, strict=True):
-            assert parameter.value.dtype == dtype and parameter.grad.dtype == dtype
+            assert parameter.value.dtype == dtype
+            assert parameter.grad is None if fused else parameter.grad.dtype == dtype
             np.testing.assert_allclose(parameter.value, expected, rtol=RTOL[dtype], atol=1e-7)
 
 

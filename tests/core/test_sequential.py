@@ -39,14 +39,20 @@ def test_parameter_names_and_order(seed_network):
 def test_parameters_are_the_live_arrays(seed_network):
     """Each Parameter holds the layer's own value and gradient arrays, not copies."""
     dense = seed_network[2]
-    by_name = {p.name: p for p in seed_network.parameters()}
-    assert by_name["2.W"].value is dense.W and by_name["2.W"].grad is dense.dW
-    assert by_name["2.b"].value is dense.b and by_name["2.b"].grad is dense.db
+    assert all(p.grad is None for p in seed_network.parameters())  # no backward yet
 
     loss = lk.L2Loss()
     loss(seed_network(X), np.zeros((2, 2)))
     seed_network.backward(loss.backward())
-    np.testing.assert_array_equal(by_name["2.W"].grad, dense.dW)  # filled in place
+    by_name = {p.name: p for p in seed_network.parameters()}
+    assert by_name["2.W"].value is dense.W and by_name["2.W"].grad is dense.dW
+    assert by_name["2.b"].value is dense.b and by_name["2.b"].grad is dense.db
+
+    first = dense.dW.copy()
+    loss(seed_network(X), np.ones((2, 2)))
+    seed_network.backward(loss.backward())
+    assert by_name["2.W"].grad is dense.dW  # the next backward overwrites the same array
+    assert not np.array_equal(by_name["2.W"].grad, first)
 
     by_name["2.W"].value[0, 0] = 42.0  # writing through the Parameter changes the layer
     assert dense.W[0, 0] == 42.0

@@ -68,10 +68,11 @@ def test_float32_training_stays_float32(xor_data):
         net, x, t, loss=lk.L2Loss(), optimizer=lk.SGD(5.0, momentum=0.5), epochs=300, seed=0
     )
     assert history[-1] < history[0]
+    assert net(x).dtype == np.float32
+    net.backward(np.ones((4, 1), np.float32))  # fit released the gradients it applied
     for parameter in net.parameters():
         assert parameter.value.dtype == np.float32, parameter.name
         assert parameter.grad.dtype == np.float32, parameter.name
-    assert net(x).dtype == np.float32
 
 
 def test_callback_sees_every_epoch_and_can_stop_training(xor_data):

@@ -1,0 +1,156 @@
+"""backward_step: backward and the optimizer's update in one reversed pass.
+
+It must end exactly where ``backward`` followed by ``optimizer.step(model)`` ends (bit for
+bit), compute each δ with the weights of the forward pass, and hold one layer's gradients
+at a time instead of the whole network's.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import layerkit as lk
+from layerkit.errors import NoGradientError, ShapeError
+
+
+class Amplifier(lk.Layer):
+    """y = g · x with one trainable gain, writing its gradient into its own array in place."""
+
+    param_names = ("g",)
+
+    def __init__(self) -> None:
+        self.g = np.array([1.5])
+        self.dg = np.zeros(1)
+
+    def forward(self, x):
+        self._x = x
+        return (self.g * x).astype(x.dtype)
+
+    def backward(self, grad):
+        self.dg[:] = np.sum(grad * self._x)
+        return (grad * self.g).astype(grad.dtype)
+
+
+def networks(dtype):
+    """Several shapes of network, built twice from the same seeds (one per training form)."""
+    return {
+        "seed 2-3-2": lambda: lk.mlp([2, 3, 2], seed=0, dtype=dtype),
+        "deep": lambda: lk.mlp([2, 5, 5, 5, 5, 2], seed=1, dtype=dtype),
+        "nested": lambda: lk.Sequential(
+            lk.Sequential(lk.Dense(2, 4, seed=2, dtype=dtype), lk.Sigmoid()),
+            lk.Dense(4, 2, seed=3, dtype=dtype),
+            lk.Sigmoid(),
+        ),
+        "custom layer": lambda: lk.Sequential(
+            lk.Dense(2, 3, seed=4, dtype=dtype), Amplifier(), lk.Dense(3, 2, seed=5, dtype=dtype)
+        ),
+    }
+
+
+def data(dtype):
+    rng = np.random.default_rng(7)
+    return rng.normal(size=(5, 2)).astype(dtype), rng.uniform(size=(5, 2)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("name", list(networks(np.float64)))
+def test_backward_step_ends_where_backward_then_step_ends(dtype, momentum, name):
+    build = networks(dtype)[name]
+    split, fused = build(), build()
+    split_sgd, fused_sgd = lk.SGD(0.5, momentum=momentum), lk.SGD(0.5, momentum=momentum)
+    loss = lk.L2Loss()
+    x, t = data(dtype)
+    for _ in range(4):
+        loss(split(x), t)
+        split_input_gradient = split.backward(loss.backward())
+        split_sgd.step(split)
+
+        loss(fused(x), t)
+        fused_input_gradient = fused.backward_step(loss.backward(), fused_sgd)
+
+        np.testing.assert_array_equal(fused_input_gradient, split_input_gradient)
+        assert fused_input_gradient.dtype == dtype
+        for a, b in zip(split.parameters(), fused.parameters(), strict=True):
+            np.testing.assert_array_equal(b.value, a.value, err_msg=b.name)
+            assert b.value.dtype == a.value.dtype
+
+
+def test_each_delta_uses_the_weights_of_the_forward_pass():
+    """∂L/∂x = δ Wᵀ with W before the update, as backpropagation by hand computes it."""
+    dense = lk.Dense(2, 3, W=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], b=[0.0, 0.0, 0.0])
+    old_W = dense.W.copy()
+    dense(np.array([[1.0, 1.0]]))
+    delta = np.array([[1.0, -1.0, 2.0]])
+    returned = dense.backward_step(delta, lk.SGD(1.0))
+    np.testing.assert_array_equal(returned, delta @ old_W.T)
+    assert not np.array_equal(dense.W, old_W)  # and the layer was updated
+
+
+def test_dense_releases_its_applied_gradients_and_a_custom_layer_keeps_them():
+    net = networks(np.float64)["custom layer"]()
+    x, t = data(np.float64)
+    loss = lk.L2Loss()
+    loss(net(x), t)
+    net.backward_step(loss.backward(), lk.SGD(0.1))
+    assert net[0].dW is None and net[0].db is None and net[2].dW is None
+    assert net[1].dg.shape == (1,)  # Amplifier writes into its array: it is kept
+
+    loss(net(x), t)
+    net.backward(loss.backward())  # a later backward fills them again
+    assert net[0].dW.shape == (2, 3) and net[2].db.shape == (2,)
+
+
+def test_step_without_a_gradient_names_the_parameter():
+    net = lk.mlp([2, 3, 1], seed=0)
+    with pytest.raises(NoGradientError, match=r"'0\.W'.*no gradient.*backward"):
+        lk.SGD(0.1).step(net)
+
+    x, t = np.ones((1, 2)), np.ones((1, 1))
+    loss = lk.L2Loss()
+    loss(net(x), t)
+    net.backward_step(loss.backward(), lk.SGD(0.1))
+    with pytest.raises(NoGradientError):  # backward_step applied them already
+        lk.SGD(0.1).step(net)
+
+
+def test_an_error_in_backward_step_names_the_layer_and_updates_nothing_below_it():
+    net = lk.mlp([2, 3, 2], seed=0)
+    before = [p.value.copy() for p in net.parameters()]
+    net(np.ones((4, 2)))
+    with pytest.raises(ShapeError) as caught:
+        net.backward_step(np.ones((4, 3)), lk.SGD(0.1))
+    assert "raised in backward of layer 3 (Sigmoid())" in caught.value.__notes__[0]
+    for value, old in zip((p.value for p in net.parameters()), before, strict=True):
+        np.testing.assert_array_equal(value, old)
+
+
+def peak_bytes_of_training(fused: bool) -> int:
+    """The tracemalloc peak of building six 64 x 64 layers and training them for two steps."""
+    x, t = np.full((8, 64), 0.5), np.full((8, 64), 0.25)
+    loss, sgd = lk.L2Loss(), lk.SGD(0.1)
+    tracemalloc.start()
+    try:
+        net = lk.mlp([64] * 7, seed=0)
+        for _ in range(2):
+            loss(net(x), t)
+            if fused:
+                net.backward_step(loss.backward(), sgd)
+            else:
+                net.backward(loss.backward())
+                sgd.step(net)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_backward_step_holds_one_layers_gradients_not_all_of_them():
+    """The split form keeps all six gradients alive between backward and step; backward_step
+    at most the one being applied, so its peak is lower by at least four layers' worth.
+    (A memory measurement, not a timing: tracemalloc counts bytes exactly.)"""
+    layer_bytes = 64 * 64 * 8
+    split, fused = peak_bytes_of_training(fused=False), peak_bytes_of_training(fused=True)
+    assert split - fused >= 4 * layer_bytes, (split, fused)
