@@ -152,8 +152,10 @@ class Dense(Layer):
         """
         grad = self.backward(grad)
         # --8<-- [start:backward_step]
-        optimizer.update(self.W, self.dW)  # w ← w − η ∂L/∂w, while ∂L/∂w is still in cache
-        optimizer.update(self.b, self.db)
+        # w ← w − η ∂L/∂w while ∂L/∂w is still in cache; the gradients are dropped next, so
+        # the optimizer may compute its step in their memory instead of a new array
+        optimizer.update(self.W, self.dW, overwrite_grad=True)
+        optimizer.update(self.b, self.db, overwrite_grad=True)
         self.dW = self.db = None  # applied: the memory is free until the next backward
         # --8<-- [end:backward_step]
         return grad

@@ -38,10 +38,15 @@ class Optimizer:
                     f"{self!r} cannot update parameter {parameter.name!r}: it has no gradient; "
                     f"run backward first (backward_step applies the gradients it computes)"
                 )
-            self.update(parameter.value, parameter.grad)
+            self.update(parameter.value, parameter.grad)  # the layer's gradient is kept
 
-    def update(self, value: Array, grad: Array) -> None:
-        """Move the parameter array ``value`` in place, given its gradient ``grad``."""
+    def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
+        """Move the parameter array ``value`` in place, given its gradient ``grad``.
+
+        ``overwrite_grad=True`` lets the optimizer use ``grad`` as scratch space, which can
+        save a temporary array the size of ``value``; `Dense.backward_step` passes it for
+        gradients it discards right after. ``step`` never does.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement update(value, grad)")
 
 
@@ -82,12 +87,16 @@ class SGD(Optimizer):
         # so the id cannot be reused by another array).
         self._velocity: dict[int, tuple[Array, Array]] = {}
 
-    def update(self, value: Array, grad: Array) -> None:
-        """Apply ``w ← w − η ∂L/∂w`` (or its momentum form) to one parameter, in place."""
+    def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
+        """Apply ``w ← w − η ∂L/∂w`` (or its momentum form) to one parameter, in place.
+
+        With ``overwrite_grad``, η ∂L/∂w is computed into ``grad`` instead of a new array.
+        """
+        scratch = grad if overwrite_grad else None
         if self.momentum:
-            grad = self._velocity_of(value, grad)
+            grad = self._velocity_of(value, grad)  # v ← μv + ∂L/∂w; grad is not read again
         # --8<-- [start:sgd-step]
-        value -= self.lr * grad  # w ← w − η ∂L/∂w, in place
+        value -= np.multiply(self.lr, grad, out=scratch)  # w ← w − η ∂L/∂w, in place
         # --8<-- [end:sgd-step]
 
     def _velocity_of(self, weight: Array, gradient: Array) -> Array:

@@ -95,6 +95,33 @@ def test_step_accepts_a_list_of_parameters(seed_network):
     assert not np.array_equal(seed_network[2].W, last_W)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_step_leaves_the_gradients_as_backward_left_them(seed_network, momentum):
+    """step reads the layers' gradients and never writes into them."""
+    optimizer = lk.SGD(lr=0.3, momentum=momentum)
+    for x in INPUTS[:2]:
+        gradient_step(seed_network, x)
+        kept = [p.grad.copy() for p in seed_network.parameters()]
+        optimizer.step(seed_network)
+        for parameter, grad in zip(seed_network.parameters(), kept, strict=True):
+            np.testing.assert_array_equal(parameter.grad, grad, err_msg=parameter.name)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_update_overwriting_the_gradient_moves_the_weights_the_same(momentum):
+    """overwrite_grad=True only changes where η ∂L/∂w is computed, not the result."""
+    rng = np.random.default_rng(0)
+    kept, scratch = lk.SGD(0.3, momentum=momentum), lk.SGD(0.3, momentum=momentum)
+    w_kept = rng.normal(size=(3, 4)).astype(np.float32)
+    w_scratch = w_kept.copy()
+    for _ in range(3):
+        grad = rng.normal(size=(3, 4)).astype(np.float32)
+        kept.update(w_kept, grad.copy())
+        scratch.update(w_scratch, grad.copy(), overwrite_grad=True)
+        np.testing.assert_array_equal(w_scratch, w_kept)
+        assert w_scratch.dtype == np.float32
+
+
 # -------------------------------------------------------------- overwritten, not accumulated
 
 
