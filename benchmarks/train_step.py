@@ -9,8 +9,11 @@ What one step is
     on a fixed batch. Every Dense layer is followed by a Sigmoid, the last one too.
 
 The implementations
-    layerkit      the public API only: ``y = net(x); v = loss.forward(y, t);
-                  net.backward(loss.backward()); opt.step(net)``.
+    layerkit      the public API, as `fit` runs a step: ``y = net(x); v = loss.forward(y, t);
+                  net.backward_step(loss.backward(), opt)`` (each layer is updated right after
+                  its backward and drops its gradients).
+    layerkit split  the four-call form ``...; net.backward(loss.backward()); opt.step(net)``,
+                  which keeps every gradient until the step; in a second table.
     hand-NumPy    the same formulas written straightforwardly in plain NumPy
                   (``a = h @ W + b; h = 1 / (1 + np.exp(-a)); delta = g * y * (1 - y); ...``).
     matmul-floor  only the three matrix products of each layer (x @ W, xᵀ δ, δ Wᵀ) into
@@ -18,7 +21,7 @@ The implementations
     PyTorch       ``nn.Sequential`` of ``Linear`` + ``Sigmoid``, autograd, ``optim.SGD``; only
                   when ``torch`` is importable.
     All of them compute the first layer's input gradient ∂L/∂x exactly when layerkit's
-    ``Sequential.backward`` does (it returns ∂L/∂x), so they do the same work.
+    ``Sequential.backward_step`` does (it returns ∂L/∂x), so they do the same work.
 
 How it is timed
     After a check that every implementation gives the same loss on its first two steps (the
@@ -183,11 +186,11 @@ def make_problem(case: Case, input_gradient: bool, seed: int = 0) -> Problem:
 
 
 def layerkit_returns_input_gradient() -> bool:
-    """Whether ``Sequential.backward`` returns ∂L/∂x, which means it computes it."""
+    """Whether ``Sequential.backward_step`` returns ∂L/∂x, which means it computes it."""
     net = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
     x = np.ones((1, 2))
     net(x)
-    returned = net.backward(np.ones((1, 2)))
+    returned = net.backward_step(np.ones((1, 2)), lk.SGD(0.1))
     return isinstance(returned, np.ndarray) and returned.shape == x.shape
 
 
@@ -201,7 +204,7 @@ class Trainer(Protocol):
 
 
 class LayerkitTrainer:
-    """layerkit through its public API."""
+    """layerkit through its public API, as ``fit`` runs a step."""
 
     name = "layerkit"
 
@@ -213,6 +216,18 @@ class LayerkitTrainer:
         self.loss = lk.L2Loss()
         self.optimizer = lk.SGD(lr=LEARNING_RATE)
         self.x, self.t = problem.x, problem.t
+
+    def step(self) -> float:
+        y = self.net(self.x)
+        value = self.loss.forward(y, self.t)
+        self.net.backward_step(self.loss.backward(), self.optimizer)
+        return value
+
+
+class LayerkitSplitTrainer(LayerkitTrainer):
+    """layerkit's four-call form: every gradient is kept from backward until the step."""
+
+    name = "layerkit split"
 
     def step(self) -> float:
         y = self.net(self.x)
@@ -324,6 +339,7 @@ class TorchTrainer:
 def build_trainers(problem: Problem) -> list[Trainer]:
     trainers: list[Trainer] = [
         LayerkitTrainer(problem),
+        LayerkitSplitTrainer(problem),
         HandNumpyTrainer(problem),
         MatmulFloor(problem),
     ]
@@ -429,6 +445,7 @@ def measure(
     spread = max(_interquartile_range(values) / medians[name] for name, values in samples.items())
     memory = {
         "layerkit": peak_memory(lambda: LayerkitTrainer(problem), MEMORY_STEPS),
+        "layerkit split": peak_memory(lambda: LayerkitSplitTrainer(problem), MEMORY_STEPS),
         "hand-NumPy": peak_memory(lambda: HandNumpyTrainer(problem), MEMORY_STEPS),
     }
     return Result(case, medians, spread, memory)
@@ -574,6 +591,29 @@ def table_row(result: Result) -> list[str]:
     ]
 
 
+SPLIT_HEADERS = (
+    "case",
+    "layerkit µs",
+    "split µs",
+    "split/hand",
+    "peak split",
+    "mem split/hand",
+)
+
+
+def split_row(result: Result) -> list[str]:
+    """The four-call form (backward, then SGD.step) next to fit's backward_step."""
+    times, memory = result.microseconds, result.memory
+    return [
+        result.case.name,
+        _microseconds(times["layerkit"]),
+        _microseconds(times["layerkit split"]),
+        f"{times['layerkit split'] / times['hand-NumPy']:.2f}×",
+        _bytes(memory["layerkit split"]),
+        f"{memory['layerkit split'] / memory['hand-NumPy']:.2f}×",
+    ]
+
+
 def _microseconds(value: float) -> str:
     return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
 
@@ -586,13 +626,17 @@ def _bytes(value: int) -> str:
     raise AssertionError("unreachable")
 
 
-def format_table(rows: list[list[str]], markdown: bool) -> str:
+def format_table(
+    rows: list[list[str]],
+    markdown: bool,
+    headers: Sequence[str] = HEADERS,
+    left: Sequence[int] = (0, 1, 3),
+) -> str:
     """An aligned text table, or a Markdown one; text columns left, numbers right."""
-    left = {0, 1, 3}
     if markdown:
-        rule = ["---" if i in left else "---:" for i in range(len(HEADERS))]
-        return "\n".join("| " + " | ".join(row) + " |" for row in [list(HEADERS), rule, *rows])
-    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS))]
+        rule = ["---" if i in left else "---:" for i in range(len(headers))]
+        return "\n".join("| " + " | ".join(row) + " |" for row in [list(headers), rule, *rows])
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
         cells = [
@@ -601,7 +645,7 @@ def format_table(rows: list[list[str]], markdown: bool) -> str:
         ]
         return "  ".join(cells).rstrip()
 
-    return "\n".join([line(HEADERS), line(["-" * w for w in widths]), *map(line, rows)])
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
@@ -613,9 +657,10 @@ def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
     )
     return [
         f"µs: median over {rounds} {interleaved} of the time of one step (forward, L2 loss, "
-        f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower.",
+        f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower. layerkit "
+        "runs the step as fit does: net.backward_step(loss.backward(), sgd).",
         f"Every implementation {computed} the first layer's input gradient ∂L/∂x, because "
-        f"layerkit's Sequential.backward {'returns' if input_gradient else 'does not return'} it.",
+        f"layerkit's backward_step {'returns' if input_gradient else 'does not return'} it.",
         "matmul-floor: only x@W, xᵀδ and δWᵀ per layer into preallocated arrays (the BLAS limit).",
         f"peak: tracemalloc peak over building the network and {MEMORY_STEPS} steps (PyTorch's "
         "allocations are not traced). spread: the widest interquartile range of the rounds, "
@@ -634,6 +679,13 @@ def report(
         format_table([table_row(result) for result in results], args.markdown),
         "",
         *(bullet + line for line in notes(input_gradient, rounds, args.threads)),
+        "",
+        "The four-call form, net.backward(loss.backward()) then sgd.step(net), timed in the "
+        "same rounds: it keeps every layer's gradient until the step.",
+        "",
+        format_table(
+            [split_row(result) for result in results], args.markdown, SPLIT_HEADERS, left=(0,)
+        ),
     ]
     return "\n".join(parts) + "\n"
 
