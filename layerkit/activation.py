@@ -68,13 +68,13 @@ class Activation(Layer):
         self._y = y
         return y
 
+    def backward(self, grad: ArrayLike) -> Array:
+        """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
+        grad = check_gradient(grad, self, self._y)
+        return grad * self.derivative(self._x, self._y)
+
     def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
         """``backward``; the optimizer's step too if this activation has parameters."""
         if self.param_names:
             return super().backward_step(grad, optimizer)
         return self.backward(grad)
-
-    def backward(self, grad: ArrayLike) -> Array:
-        """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
-        grad = check_gradient(grad, self, self._y)
-        return grad * self.derivative(self._x, self._y)

@@ -132,7 +132,7 @@ def as_prediction_and_target(y: ArrayLike, t: ArrayLike, who: object) -> tuple[A
         raise ShapeError(
             f"{who} expects target t of the same shape as prediction y {y.shape}, got {t.shape}"
         )
-    return y, t.astype(y.dtype, copy=False)
+    return y, t if t.dtype is y.dtype else t.astype(y.dtype)
 
 
 def _coerce(value: object, who: object, name: str) -> np.ndarray:
