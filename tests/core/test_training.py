@@ -54,6 +54,37 @@ def test_training_is_bit_identical_for_the_same_seed(xor_data):
         assert np.array_equal(first[name], second[name]), name
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_fit_ends_where_the_plain_loop_of_backward_and_step_ends(xor_data, momentum):
+    """fit trains with backward_step; a loop of forward, loss, backward and SGD.step over the
+    same shuffled mini-batches ends bit-identical, loss history included."""
+    x, t = xor_data
+    fitted, looped = xor_network(), xor_network()
+    history = lk.fit(
+        fitted,
+        x,
+        t,
+        loss=lk.L2Loss(),
+        optimizer=lk.SGD(2.0, momentum=momentum),
+        epochs=25,
+        batch_size=3,
+        seed=4,
+    )
+    loss, sgd, rng = lk.L2Loss(), lk.SGD(2.0, momentum=momentum), np.random.default_rng(4)
+    expected = []
+    for _ in range(25):
+        order, total = rng.permutation(len(x)), 0.0
+        for start in range(0, len(x), 3):
+            batch = order[start : start + 3]
+            total += loss(looped(x[batch]), t[batch]) * len(batch)
+            looped.backward(loss.backward())
+            sgd.step(looped)
+        expected.append(total / len(x))
+    assert history == expected
+    for a, b in zip(fitted.parameters(), looped.parameters(), strict=True):
+        np.testing.assert_array_equal(a.value, b.value, err_msg=a.name)
+
+
 def test_another_seed_trains_differently(xor_data):
     """Another seed visits the samples in another order, so the weights differ."""
     first, other = train_on_xor(xor_data, seed=7), train_on_xor(xor_data, seed=8)
