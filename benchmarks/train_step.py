@@ -10,18 +10,20 @@ What one step is
 
 The implementations
     layerkit      the public API, as `fit` runs a step: ``y = net(x); v = loss.forward(y, t);
-                  net.backward_step(loss.backward(), opt)`` (each layer is updated right after
-                  its backward and drops its gradients).
+                  net.backward_step(loss.backward(), opt, input_grad=False)`` (each layer is
+                  updated right after its backward and drops its gradients; ∂L/∂x of the data
+                  is not computed).
     layerkit split  the four-call form ``...; net.backward(loss.backward()); opt.step(net)``,
-                  which keeps every gradient until the step; in a second table.
+                  which keeps every gradient until the step and returns ∂L/∂x; in a second
+                  table.
     hand-NumPy    the same formulas written straightforwardly in plain NumPy
                   (``a = h @ W + b; h = 1 / (1 + np.exp(-a)); delta = g * y * (1 - y); ...``).
     matmul-floor  only the three matrix products of each layer (x @ W, xᵀ δ, δ Wᵀ) into
                   preallocated arrays: the BLAS limit no NumPy implementation can beat.
     PyTorch       ``nn.Sequential`` of ``Linear`` + ``Sigmoid``, autograd, ``optim.SGD``; only
                   when ``torch`` is importable.
-    All of them compute the first layer's input gradient ∂L/∂x exactly when layerkit's
-    ``Sequential.backward_step`` does (it returns ∂L/∂x), so they do the same work.
+    All of them compute the first layer's input gradient ∂L/∂x exactly when layerkit's step
+    does (when ``backward_step`` returns it), so they do the same work.
 
 How it is timed
     After a check that every implementation gives the same loss on its first two steps (the
@@ -186,11 +188,11 @@ def make_problem(case: Case, input_gradient: bool, seed: int = 0) -> Problem:
 
 
 def layerkit_returns_input_gradient() -> bool:
-    """Whether ``Sequential.backward_step`` returns ∂L/∂x, which means it computes it."""
+    """Whether layerkit's step (``backward_step`` as fit calls it) returns, so computes, ∂L/∂x."""
     net = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
     x = np.ones((1, 2))
     net(x)
-    returned = net.backward_step(np.ones((1, 2)), lk.SGD(0.1))
+    returned = net.backward_step(np.ones((1, 2)), lk.SGD(0.1), input_grad=False)  # as fit
     return isinstance(returned, np.ndarray) and returned.shape == x.shape
 
 
@@ -220,7 +222,7 @@ class LayerkitTrainer:
     def step(self) -> float:
         y = self.net(self.x)
         value = self.loss.forward(y, self.t)
-        self.net.backward_step(self.loss.backward(), self.optimizer)
+        self.net.backward_step(self.loss.backward(), self.optimizer, input_grad=False)
         return value
 
 
@@ -595,7 +597,7 @@ SPLIT_HEADERS = (
     "case",
     "layerkit µs",
     "split µs",
-    "split/hand",
+    "split/layerkit",
     "peak split",
     "mem split/hand",
 )
@@ -608,7 +610,7 @@ def split_row(result: Result) -> list[str]:
         result.case.name,
         _microseconds(times["layerkit"]),
         _microseconds(times["layerkit split"]),
-        f"{times['layerkit split'] / times['hand-NumPy']:.2f}×",
+        f"{times['layerkit split'] / times['layerkit']:.2f}×",
         _bytes(memory["layerkit split"]),
         f"{memory['layerkit split'] / memory['hand-NumPy']:.2f}×",
     ]
@@ -658,9 +660,9 @@ def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
     return [
         f"µs: median over {rounds} {interleaved} of the time of one step (forward, L2 loss, "
         f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower. layerkit "
-        "runs the step as fit does: net.backward_step(loss.backward(), sgd).",
+        "runs the step as fit does: net.backward_step(loss.backward(), sgd, input_grad=False).",
         f"Every implementation {computed} the first layer's input gradient ∂L/∂x, because "
-        f"layerkit's backward_step {'returns' if input_gradient else 'does not return'} it.",
+        f"layerkit's step, as fit runs it, {'computes' if input_gradient else 'does not need'} it.",
         "matmul-floor: only x@W, xᵀδ and δWᵀ per layer into preallocated arrays (the BLAS limit).",
         f"peak: tracemalloc peak over building the network and {MEMORY_STEPS} steps (PyTorch's "
         "allocations are not traced). spread: the widest interquartile range of the rounds, "
@@ -681,7 +683,8 @@ def report(
         *(bullet + line for line in notes(input_gradient, rounds, args.threads)),
         "",
         "The four-call form, net.backward(loss.backward()) then sgd.step(net), timed in the "
-        "same rounds: it keeps every layer's gradient until the step.",
+        "same rounds: it keeps every layer's gradient until the step, and computes the first "
+        "layer's ∂L/∂x, which backward returns.",
         "",
         format_table(
             [split_row(result) for result in results], args.markdown, SPLIT_HEADERS, left=(0,)

@@ -73,8 +73,13 @@ class Activation(Layer):
         grad = check_gradient(grad, self, self._y)
         return grad * self.derivative(self._x, self._y)
 
-    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
-        """``backward``; the optimizer's step too if this activation has parameters."""
+    def backward_step(
+        self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True
+    ) -> Array | None:
+        """``backward``, and the optimizer's step if this activation has parameters.
+
+        Without parameters and with ``input_grad=False`` there is nothing to do.
+        """
         if self.param_names:
-            return super().backward_step(grad, optimizer)
-        return self.backward(grad)
+            return super().backward_step(grad, optimizer, input_grad=input_grad)
+        return self.backward(grad) if input_grad else None

@@ -130,28 +130,41 @@ class Dense(Layer):
         self._out_shape = a.shape
         return a
 
+    # --8<-- [start:backward]
     def backward(self, grad: ArrayLike) -> Array:
         """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
+        delta = self._parameter_gradients(grad)
+        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
+
+    def _parameter_gradients(self, grad: ArrayLike) -> Array:
+        """Store dW and db for the incoming δ = ∂L/∂a; return δ as an array."""
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         x = self._x
-        # --8<-- [start:backward]
-        # δ arrives as ∂L/∂a; one sample is a batch of one for the two sums over the batch.
+        # One sample is a batch of one for the two sums over the batch.
         delta_rows = delta if delta.ndim == 2 else delta.reshape(1, -1)
         x_rows = x if x.ndim == 2 else x.reshape(1, -1)
         # out=: overwrite the last backward's gradients if they are still here, else allocate
         self.dW = np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
         self.db = delta_rows.sum(axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
-        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
-        # --8<-- [end:backward]
+        return delta
 
-    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+    # --8<-- [end:backward]
+
+    def backward_step(
+        self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True
+    ) -> Array | None:
         """``backward``, then the optimizer's update of ``W`` and ``b``; return ∂L/∂x.
 
         ``dW`` and ``db`` are released once applied, so training holds one layer's
-        gradients at a time, not the whole network's.
+        gradients at a time, not the whole network's. With ``input_grad=False`` the product
+        δWᵀ is skipped and ``None`` returned.
         """
-        grad = self.backward(grad)
         # --8<-- [start:backward_step]
+        if input_grad:
+            grad = self.backward(grad)  # ∂L/∂x = δWᵀ with the weights of the forward pass
+        else:
+            self._parameter_gradients(grad)  # the first layer: ∂L/∂x is not wanted
+            grad = None
         # w ← w − η ∂L/∂w while ∂L/∂w is still in cache; the gradients are dropped next, so
         # the optimizer may compute its step in their memory instead of a new array
         optimizer.update(self.W, self.dW, overwrite_grad=True)

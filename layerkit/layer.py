@@ -71,17 +71,23 @@ class Layer:
         """Given ∂L/∂y for the last output, fill the parameter gradients and return ∂L/∂x."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad)")
 
-    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+    def backward_step(
+        self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True
+    ) -> Array | None:
         """Run ``backward(grad)``, then ``optimizer.step(self)``; return ∂L/∂x.
 
         ∂L/∂x is computed before the update, with the weights the forward pass used, so a
         container can update each of its layers right after that layer's backward and get
         what a full ``backward`` followed by one ``optimizer.step`` gives. A layer may let go
         of its gradients once they are applied (`Dense` does, to save memory).
+
+        ``input_grad=False`` says the caller has no use for ∂L/∂x (`fit` says so for the first
+        layer, whose input is the data): the method returns ``None``, and a layer that can
+        skip computing it does (`Dense` saves its largest matrix product there).
         """
         grad = self.backward(grad)
         optimizer.step(self)
-        return grad
+        return grad if input_grad else None
 
     def __call__(self, x: ArrayLike) -> Array:
         return self.forward(x)

@@ -83,25 +83,30 @@ class Sequential(Layer):
             raise
         return grad  # type: ignore[return-value]
 
-    def backward_step(self, grad: ArrayLike, optimizer: Optimizer) -> Array:
+    def backward_step(
+        self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True
+    ) -> Array | None:
         """Backward and the update in one reversed pass; return ∂L/∂x of the first input.
 
         Each layer runs its own ``backward_step``: its δ for the layer below is computed with
         its weights from the forward pass, then it is updated while its gradients are fresh
         in the cache, and `Dense` releases them. The parameters end as after ``backward``
         followed by ``optimizer.step(self)``, but only one layer's gradients are held at once.
-        This is what `fit` runs.
+        ``input_grad=False`` (what `fit` passes) skips ∂L/∂x of the first layer, which
+        leaves the network, and returns ``None``.
         """
+        first, *rest = self.layers
         try:
             # --8<-- [start:backward_step]
-            for layer in reversed(self.layers):
+            for layer in reversed(rest):
                 # δ for the layer below (old weights), then w ← w − η ∂L/∂w for this layer
                 grad = layer.backward_step(grad, optimizer)
+            layer = first  # its ∂L/∂x leaves the network: computed only if the caller wants it
+            return layer.backward_step(grad, optimizer, input_grad=input_grad)
             # --8<-- [end:backward_step]
         except LayerkitError as error:
             self._note(error, layer, "backward")
             raise
-        return grad  # type: ignore[return-value]
 
     def _note(self, error: LayerkitError, layer: Layer, method: str) -> None:
         """Add to ``error`` which layer of this Sequential raised it."""

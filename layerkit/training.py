@@ -37,9 +37,9 @@ def fit(
 
     Each epoch visits the samples once, in mini-batches of ``batch_size`` (a new shuffled
     order per epoch, drawn from ``seed``), and for each batch runs forward, the loss, and
-    ``model.backward_step(loss.backward(), optimizer)``: backward with the optimizer's update
-    of each layer as soon as its gradients are known. The same seed gives bit-identical
-    training.
+    ``model.backward_step(loss.backward(), optimizer, input_grad=False)``: backward with the
+    optimizer's update of each layer as soon as its gradients are known, skipping the
+    gradient with respect to the data. The same seed gives bit-identical training.
 
     Parameters
     ----------
@@ -113,7 +113,8 @@ def fit(
                     ) from error
                 if not math.isfinite(value):
                     raise _diverged(epoch, start, f"{loss!r} (it became {value})", optimizer)
-                model.backward_step(loss.backward(), optimizer)  # backward, then the update
+                # backward with each layer's update; ∂L/∂x of the data is not needed
+                model.backward_step(loss.backward(), optimizer, input_grad=False)
                 total += value * len(batch)
             history.append(total / samples)
             if callback is not None and callback(epoch, history[-1]):

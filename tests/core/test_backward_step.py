@@ -44,6 +44,9 @@ def networks(dtype):
             lk.Dense(4, 2, seed=3, dtype=dtype),
             lk.Sigmoid(),
         ),
+        "activation first": lambda: lk.Sequential(
+            lk.Sigmoid(), lk.Dense(2, 2, seed=6, dtype=dtype), lk.Sigmoid()
+        ),
         "custom layer": lambda: lk.Sequential(
             lk.Dense(2, 3, seed=4, dtype=dtype), Amplifier(), lk.Dense(3, 2, seed=5, dtype=dtype)
         ),
@@ -77,6 +80,31 @@ def test_backward_step_ends_where_backward_then_step_ends(dtype, momentum, name)
         for a, b in zip(split.parameters(), fused.parameters(), strict=True):
             np.testing.assert_array_equal(b.value, a.value, err_msg=b.name)
             assert b.value.dtype == a.value.dtype
+
+
+@pytest.mark.parametrize("name", list(networks(np.float64)))
+def test_without_input_grad_the_update_is_the_same_and_nothing_is_returned(name):
+    """fit passes input_grad=False: ∂L/∂x of the data is skipped, nothing else changes."""
+    build = networks(np.float32)[name]
+    wanted, skipped = build(), build()
+    sgd = lk.SGD(0.5, momentum=0.9)
+    loss = lk.L2Loss()
+    x, t = data(np.float32)
+    for _ in range(3):
+        loss(wanted(x), t)
+        assert wanted.backward_step(loss.backward(), sgd) is not None
+        loss(skipped(x), t)
+        assert skipped.backward_step(loss.backward(), sgd, input_grad=False) is None
+    for a, b in zip(wanted.parameters(), skipped.parameters(), strict=True):
+        np.testing.assert_array_equal(b.value, a.value, err_msg=b.name)
+
+
+def test_dense_without_input_grad_skips_the_product_delta_W_transposed(monkeypatch):
+    dense = lk.Dense(3, 2, seed=0)
+    dense(np.ones((4, 3)))
+    monkeypatch.setattr(lk.Dense, "backward", lambda self, grad: pytest.fail("computed ∂L/∂x"))
+    assert dense.backward_step(np.ones((4, 2)), lk.SGD(0.1), input_grad=False) is None
+    assert dense.dW is None  # updated and released all the same
 
 
 def test_each_delta_uses_the_weights_of_the_forward_pass():
