@@ -78,7 +78,8 @@ class Activation(Layer):
     ) -> Array | None:
         """``backward``, and the optimizer's step if this activation has parameters.
 
-        Without parameters and with ``input_grad=False`` there is nothing to do.
+        An activation's parameters are the attributes named in ``param_names``; without any,
+        there is nothing to update, and with ``input_grad=False`` nothing to compute either.
         """
         if self.param_names:
             return super().backward_step(grad, optimizer, input_grad=input_grad)
