@@ -133,44 +133,44 @@ class Dense(Layer):
     # --8<-- [start:backward]
     def backward(self, grad: ArrayLike) -> Array:
         """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
-        delta = self._parameter_gradients(grad)
-        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
-
-    def _parameter_gradients(self, grad: ArrayLike) -> Array:
-        """Store dW and db for the incoming δ = ∂L/∂a; return δ as an array."""
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
-        x = self._x
-        # One sample is a batch of one for the two sums over the batch.
-        delta_rows = delta if delta.ndim == 2 else delta.reshape(1, -1)
-        x_rows = x if x.ndim == 2 else x.reshape(1, -1)
+        x_rows, delta_rows = self._rows(delta)
         # out=: overwrite the last backward's gradients if they are still here, else allocate
         self.dW = np.matmul(x_rows.T, delta_rows, out=self.dW)  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
         self.db = delta_rows.sum(axis=0, out=self.db)  # ∂L/∂bⱼ = Σ δⱼ
-        return delta
+        return self._input_gradient(delta)
+
+    def _input_gradient(self, delta: Array) -> Array:
+        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
 
     # --8<-- [end:backward]
+
+    def _rows(self, delta: Array) -> tuple[Array, Array]:
+        """The cached input and δ as batches: one sample is a batch of one for the sums."""
+        if delta.ndim == 2:
+            return self._x, delta  # type: ignore[return-value]
+        return self._x.reshape(1, -1), delta.reshape(1, -1)  # type: ignore[union-attr]
 
     def backward_step(
         self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True
     ) -> Array | None:
         """``backward``, then the optimizer's update of ``W`` and ``b``; return ∂L/∂x.
 
-        ``dW`` and ``db`` are released once applied, so training holds one layer's
-        gradients at a time, not the whole network's. With ``input_grad=False`` the product
-        δWᵀ is skipped and ``None`` returned.
+        The optimizer receives ∂L/∂W = xᵀδ as its two factors (`Optimizer.update_product`),
+        and no gradient is stored: ``dW`` and ``db`` are ``None`` afterwards. With
+        ``input_grad=False`` the product δWᵀ is skipped and ``None`` returned.
         """
+        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # --8<-- [start:backward_step]
-        if input_grad:
-            grad = self.backward(grad)  # ∂L/∂x = δWᵀ with the weights of the forward pass
-        else:
-            self._parameter_gradients(grad)  # the first layer: ∂L/∂x is not wanted
-            grad = None
-        # w ← w − η ∂L/∂w while ∂L/∂w is still in cache; the gradients are dropped next, so
-        # the optimizer may compute its step in their memory instead of a new array
-        optimizer.update(self.W, self.dW, overwrite_grad=True)
-        optimizer.update(self.b, self.db, overwrite_grad=True)
-        self.dW = self.db = None  # applied: the memory is free until the next backward
+        # ∂L/∂x = δWᵀ first, with the weights of the forward pass; the first layer skips it
+        grad = self._input_gradient(delta) if input_grad else None
+        x_rows, delta_rows = self._rows(delta)
+        # w ← w − η ∂L/∂w, with ∂L/∂W = xᵀδ handed over as its factors: plain SGD then
+        # takes the step as xᵀ(ηδ), scaling δ (batch × out) instead of ∂L/∂W (in × out)
+        optimizer.update_product(self.W, x_rows.T, delta_rows)
+        optimizer.update(self.b, delta_rows.sum(axis=0), overwrite_grad=True)
         # --8<-- [end:backward_step]
+        self.dW = self.db = None  # gradients of an earlier backward are stale now
         return grad
 
     def _adopt(self, dtype: np.dtype[Any]) -> None:

@@ -49,6 +49,15 @@ class Optimizer:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement update(value, grad)")
 
+    def update_product(self, value: Array, left: Array, right: Array) -> None:
+        """Move ``value`` in place, given its gradient as a matrix product ``left @ right``.
+
+        `Dense.backward_step` hands over ∂L/∂W = xᵀδ this way. The default forms the product
+        and passes it to ``update`` as scratch; an optimizer whose step is a multiple of the
+        gradient can scale the smaller factor instead (SGD does).
+        """
+        self.update(value, left @ right, overwrite_grad=True)
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, ``w ← w − η ∂L/∂w``, with optional momentum.
@@ -98,6 +107,23 @@ class SGD(Optimizer):
         # --8<-- [start:sgd-step]
         value -= np.multiply(self.lr, grad, out=scratch)  # w ← w − η ∂L/∂w, in place
         # --8<-- [end:sgd-step]
+
+    def update_product(self, value: Array, left: Array, right: Array) -> None:
+        """Apply ``w ← w − η (left @ right)`` in place, scaling the smaller factor by η.
+
+        With momentum the velocity needs the gradient itself: the product is formed.
+        """
+        if self.momentum:
+            super().update_product(value, left, right)
+            return
+        # --8<-- [start:sgd-product]
+        # η(xᵀδ) = xᵀ(ηδ): for a Dense layer δ has batch × out numbers, ∂L/∂W in × out
+        if right.size <= left.size:
+            right = np.multiply(self.lr, right)
+        else:
+            left = np.multiply(self.lr, left)
+        value -= left @ right
+        # --8<-- [end:sgd-product]
 
     def _velocity_of(self, weight: Array, gradient: Array) -> Array:
         kept = self._velocity.get(id(weight))

@@ -6,6 +6,8 @@ zero_grad to forget between steps.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -120,6 +122,79 @@ def test_update_overwriting_the_gradient_moves_the_weights_the_same(momentum):
         scratch.update(w_scratch, grad.copy(), overwrite_grad=True)
         np.testing.assert_array_equal(w_scratch, w_kept)
         assert w_scratch.dtype == np.float32
+
+
+class FactorSpy(np.ndarray):
+    """An array that records the shapes of the arrays each ufunc it enters is applied to."""
+
+    calls: ClassVar[list[tuple[str, list[tuple[int, ...]]]]] = []
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        shapes = [np.shape(value) for value in inputs]
+        FactorSpy.calls.append((ufunc.__name__, shapes))
+        plain = [x.view(np.ndarray) if isinstance(x, FactorSpy) else x for x in inputs]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_update_product_takes_the_step_of_the_formed_gradient(momentum, dtype):
+    """update_product(w, L, R) moves w as update(w, L @ R) does, to rounding (bit for bit when
+    η is a power of two, and with momentum, where the product is formed)."""
+    rng = np.random.default_rng(1)
+    for lr, exact in ((0.5, True), (0.1, momentum > 0)):
+        formed, factored = lk.SGD(lr, momentum=momentum), lk.SGD(lr, momentum=momentum)
+        w_formed = rng.normal(size=(6, 4)).astype(dtype)
+        w_factored, w_initial = w_formed.copy(), w_formed.copy()
+        for _ in range(3):
+            left, right = rng.normal(size=(6, 3)).astype(dtype), rng.normal(size=(3, 4))
+            right = right.astype(dtype)
+            formed.update(w_formed, left @ right)
+            factored.update_product(w_factored, left, right)
+            assert w_factored.dtype == dtype
+            if exact:
+                np.testing.assert_array_equal(w_factored, w_formed)
+            else:
+                np.testing.assert_allclose(
+                    w_factored, w_formed, rtol=0, atol=8 * np.finfo(dtype).eps
+                )
+        assert not np.allclose(w_factored, w_initial)  # it did move
+
+
+@pytest.mark.parametrize("left_shape, right_shape", [((50, 2), (2, 40)), ((2, 3), (3, 60))])
+def test_plain_sgd_scales_the_smaller_factor_not_the_product(left_shape, right_shape):
+    """η(LR) = L(ηR): the multiplication by η touches the smaller factor, never the product."""
+    rng = np.random.default_rng(2)
+    left = rng.normal(size=left_shape).view(FactorSpy)
+    right = rng.normal(size=right_shape).view(FactorSpy)
+    w = rng.normal(size=(left_shape[0], right_shape[1]))
+    expected = w - 0.1 * (left.view(np.ndarray) @ right.view(np.ndarray))
+    FactorSpy.calls = []
+    lk.SGD(0.1).update_product(w, left, right)
+    np.testing.assert_allclose(w, expected, rtol=1e-13)
+    smaller = min(left_shape, right_shape, key=lambda shape: shape[0] * shape[1])
+    scaled = [shapes for name, shapes in FactorSpy.calls if name == "multiply"]
+    assert scaled == [[(), smaller]]
+
+
+def test_an_optimizer_with_only_update_gets_the_formed_product():
+    """The default update_product forms left @ right and hands it to update as scratch."""
+
+    class Recorder(lk.Optimizer):
+        lr = 1.0
+
+        def __init__(self) -> None:
+            self.seen: list[tuple[np.ndarray, bool]] = []
+
+        def update(self, value, grad, *, overwrite_grad=False):
+            self.seen.append((grad.copy(), overwrite_grad))
+
+    left, right = np.arange(6.0).reshape(3, 2), np.arange(8.0).reshape(2, 4)
+    recorder = Recorder()
+    recorder.update_product(np.zeros((3, 4)), left, right)
+    [(grad, overwrite)] = recorder.seen
+    np.testing.assert_array_equal(grad, left @ right)
+    assert overwrite
 
 
 # -------------------------------------------------------------- overwritten, not accumulated
