@@ -43,7 +43,10 @@ Threads
 Memory
     The peak traced by ``tracemalloc`` while building a network and training it for a few
     steps (NumPy reports its array buffers to tracemalloc; PyTorch does not, so it has no
-    memory column). It covers parameters, gradients, cached activations and temporaries.
+    memory column). It covers parameters, gradients, cached activations and temporaries, and
+    the Python objects of the network. A second column takes the peak of the steps above
+    what the built network holds: what training adds, without the objects' fixed cost, which
+    is most of the memory of a network as small as the seed's.
 """
 
 from __future__ import annotations
@@ -397,15 +400,26 @@ def time_rounds(
     return samples
 
 
-def peak_memory(build: Callable[[], Trainer], steps: int) -> int:
-    """Peak bytes traced while building an implementation and training it for ``steps``."""
+@dataclass(frozen=True)
+class Memory:
+    """Bytes traced by ``tracemalloc`` for one implementation."""
+
+    peak: int  # the peak over building the network and training it
+    training: int  # the peak of the training steps above what the built network holds
+
+
+def measure_memory(build: Callable[[], Trainer], steps: int) -> Memory:
+    """Build an implementation and train it for ``steps``, tracing the memory."""
     gc.collect()
     tracemalloc.start()
     try:
         trainer = build()
+        built, build_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
         for _ in range(steps):
             trainer.step()
-        return tracemalloc.get_traced_memory()[1]
+        steps_peak = tracemalloc.get_traced_memory()[1]
+        return Memory(peak=max(build_peak, steps_peak), training=steps_peak - built)
     finally:
         tracemalloc.stop()
 
@@ -417,7 +431,7 @@ class Result:
     case: Case
     microseconds: dict[str, float]  # median per implementation
     spread: float  # the largest interquartile range over median, over implementations
-    memory: dict[str, int]
+    memory: dict[str, Memory]
 
 
 def timing_groups(trainers: Sequence[Trainer], threads: int) -> list[list[Trainer]]:
@@ -446,9 +460,9 @@ def measure(
     medians = {name: statistics.median(values) for name, values in samples.items()}
     spread = max(_interquartile_range(values) / medians[name] for name, values in samples.items())
     memory = {
-        "layerkit": peak_memory(lambda: LayerkitTrainer(problem), MEMORY_STEPS),
-        "layerkit split": peak_memory(lambda: LayerkitSplitTrainer(problem), MEMORY_STEPS),
-        "hand-NumPy": peak_memory(lambda: HandNumpyTrainer(problem), MEMORY_STEPS),
+        "layerkit": measure_memory(lambda: LayerkitTrainer(problem), MEMORY_STEPS),
+        "layerkit split": measure_memory(lambda: LayerkitSplitTrainer(problem), MEMORY_STEPS),
+        "hand-NumPy": measure_memory(lambda: HandNumpyTrainer(problem), MEMORY_STEPS),
     }
     return Result(case, medians, spread, memory)
 
@@ -562,6 +576,7 @@ HEADERS = (
     "peak lk",
     "peak hand",
     "mem lk/hand",
+    "steps lk/hand",
     "spread",
 )
 
@@ -576,7 +591,7 @@ def table_row(result: Result) -> list[str]:
     def ratio(name: str) -> str:
         return f"{layerkit / times[name]:.2f}×" if name in times else "—"
 
-    memory = result.memory
+    layerkit_memory, hand_memory = result.memory["layerkit"], result.memory["hand-NumPy"]
     return [
         case.name,
         case.network,
@@ -586,9 +601,10 @@ def table_row(result: Result) -> list[str]:
         ratio("hand-NumPy"),
         ratio("matmul-floor"),
         ratio("PyTorch"),
-        _bytes(memory["layerkit"]),
-        _bytes(memory["hand-NumPy"]),
-        f"{memory['layerkit'] / memory['hand-NumPy']:.2f}×",
+        _bytes(layerkit_memory.peak),
+        _bytes(hand_memory.peak),
+        f"{layerkit_memory.peak / hand_memory.peak:.2f}×",
+        f"{layerkit_memory.training / hand_memory.training:.2f}×",
         f"±{50 * result.spread:.0f}%",
     ]
 
@@ -611,8 +627,8 @@ def split_row(result: Result) -> list[str]:
         _microseconds(times["layerkit"]),
         _microseconds(times["layerkit split"]),
         f"{times['layerkit split'] / times['layerkit']:.2f}×",
-        _bytes(memory["layerkit split"]),
-        f"{memory['layerkit split'] / memory['hand-NumPy']:.2f}×",
+        _bytes(memory["layerkit split"].peak),
+        f"{memory['layerkit split'].peak / memory['hand-NumPy'].peak:.2f}×",
     ]
 
 
@@ -665,8 +681,11 @@ def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
         f"layerkit's step, as fit runs it, {'computes' if input_gradient else 'does not need'} it.",
         "matmul-floor: only x@W, xᵀδ and δWᵀ per layer into preallocated arrays (the BLAS limit).",
         f"peak: tracemalloc peak over building the network and {MEMORY_STEPS} steps (PyTorch's "
-        "allocations are not traced). spread: the widest interquartile range of the rounds, "
-        "as ± half of it over the median, over the implementations.",
+        "allocations are not traced). steps: the peak of those steps above the memory of the "
+        "built network (parameters and Python objects), what training adds to it: gradients, "
+        "cached activations, temporaries.",
+        "spread: the widest interquartile range of the rounds, as ± half of it over the median, "
+        "over the implementations.",
     ]
 
 
