@@ -13,27 +13,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from toy_layers import Amplifier
 
 import layerkit as lk
 from layerkit.errors import NoGradientError, ShapeError
-
-
-class Amplifier(lk.Layer):
-    """y = g · x with one trainable gain, writing its gradient into its own array in place."""
-
-    param_names = ("g",)
-
-    def __init__(self) -> None:
-        self.g = np.array([1.5])
-        self.dg = np.zeros(1)
-
-    def forward(self, x):
-        self._x = x
-        return (self.g * x).astype(x.dtype)
-
-    def backward(self, grad):
-        self.dg[:] = np.sum(grad * self._x)
-        return (grad * self.g).astype(grad.dtype)
 
 
 def networks(dtype):
@@ -50,7 +33,7 @@ def networks(dtype):
             lk.Sigmoid(), lk.Dense(2, 2, seed=6, dtype=dtype), lk.Sigmoid()
         ),
         "custom layer": lambda: lk.Sequential(
-            lk.Dense(2, 3, seed=4, dtype=dtype), Amplifier(), lk.Dense(3, 2, seed=5, dtype=dtype)
+            lk.Dense(2, 3, seed=4, dtype=dtype), Amplifier(1.5), lk.Dense(3, 2, seed=5, dtype=dtype)
         ),
     }
 

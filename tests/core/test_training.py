@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from toy_layers import Amplifier
 
 import layerkit as lk
 from layerkit.errors import NonFiniteError, TrainingDivergedError
@@ -123,24 +124,6 @@ def test_callback_sees_every_epoch_and_can_stop_training(xor_data):
 
 
 # ---------------------------------------------------------------------------- divergence
-
-
-class Amplifier(lk.Layer):
-    """A layer with one trainable gain ``g``: y = g · x. Huge steps make g, then L, explode."""
-
-    param_names = ("g",)
-
-    def __init__(self) -> None:
-        self.g = np.array([1.0])
-        self.dg = np.zeros(1)
-
-    def forward(self, x):
-        self._x = np.asarray(x, dtype=np.float64)
-        return self.g * self._x
-
-    def backward(self, grad):
-        self.dg[:] = np.sum(grad * self._x)
-        return grad * self.g
 
 
 @pytest.mark.parametrize(
