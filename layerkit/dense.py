@@ -160,8 +160,8 @@ class Dense(Layer):
         and no gradient is stored: ``dW`` and ``db`` are ``None`` afterwards. With
         ``input_grad=False`` the product δWᵀ is skipped and ``None`` returned.
         """
-        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # --8<-- [start:backward_step]
+        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # ∂L/∂x = δWᵀ first, with the weights of the forward pass; the first layer skips it
         grad = self._input_gradient(delta) if input_grad else None
         x_rows, delta_rows = self._rows(delta)

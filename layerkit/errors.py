@@ -63,7 +63,8 @@ class BackwardBeforeForwardError(LayerkitError, ValueError):
 class NoGradientError(LayerkitError, ValueError):
     """An optimizer was asked to update a parameter that has no gradient.
 
-    Gradients exist from a ``backward`` until ``backward_step`` applies and releases them.
+    Gradients exist from a ``backward`` until a ``backward_step``, which applies its own and
+    leaves none stored.
     """
 
 

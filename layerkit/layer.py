@@ -28,7 +28,8 @@ class Parameter(NamedTuple):
     """The parameter itself."""
     grad: Array | None
     """∂L/∂value from the last ``backward``, same shape and dtype as ``value``; ``None`` before
-    the first ``backward`` and after ``backward_step`` has applied and released it."""
+    the first ``backward`` and after a ``backward_step``, which applies its own and stores
+    none."""
 
 
 class Layer:
@@ -78,8 +79,8 @@ class Layer:
 
         ∂L/∂x is computed before the update, with the weights the forward pass used, so a
         container can update each of its layers right after that layer's backward and get
-        what a full ``backward`` followed by one ``optimizer.step`` gives. A layer may let go
-        of its gradients once they are applied (`Dense` does, to save memory).
+        what a full ``backward`` followed by one ``optimizer.step`` gives. A layer may take its
+        step without storing its gradients (`Dense` hands ∂L/∂W to the optimizer as xᵀ and δ).
 
         ``input_grad=False`` says the caller has no use for ∂L/∂x (`fit` says so for the first
         layer, whose input is the data): the method returns ``None``, and a layer that can

@@ -89,9 +89,10 @@ class Sequential(Layer):
         """Backward and the update in one reversed pass; return ∂L/∂x of the first input.
 
         Each layer runs its own ``backward_step``: its δ for the layer below is computed with
-        its weights from the forward pass, then it is updated while its gradients are fresh
-        in the cache, and `Dense` releases them. The parameters end as after ``backward``
-        followed by ``optimizer.step(self)``, but only one layer's gradients are held at once.
+        its weights from the forward pass, then it is updated while its δ is fresh in the
+        cache (`Dense` stores no gradient at all). The parameters end as after ``backward``
+        followed by ``optimizer.step(self)`` (to rounding; see `Optimizer.update_product`),
+        but only one layer's step is held at once.
         ``input_grad=False`` (what `fit` passes) skips ∂L/∂x of the first layer, which
         leaves the network, and returns ``None``.
         """
