@@ -18,8 +18,10 @@ class Optimizer:
     """Base class of optimizers: the rule that moves one parameter along its gradient.
 
     A subclass implements ``update(value, grad)``, which changes one parameter array in
-    place; ``step(model)`` applies it to every parameter of a model. ``lr`` is the learning
-    rate; `fit` quotes it when training diverges.
+    place; ``step(model)`` applies it to every parameter of a model. It may also override
+    ``update_product(value, left, right)``, which receives a gradient as the two factors of a
+    matrix product (a `Dense` layer's ∂L/∂W = xᵀδ), if it can do better than forming the
+    product. ``lr`` is the learning rate; `fit` quotes it when training diverges.
 
     `fit` (through ``backward_step``) updates each layer right after its backward, so an
     optimizer must move each parameter from its own gradient and state alone, as SGD does.
