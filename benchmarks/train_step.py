@@ -11,8 +11,8 @@ What one step is
 The implementations
     layerkit      the public API, as `fit` runs a step: ``y = net(x); v = loss.forward(y, t);
                   net.backward_step(loss.backward(), opt, input_grad=False)`` (each layer is
-                  updated right after its backward and drops its gradients; ∂L/∂x of the data
-                  is not computed).
+                  updated right after its backward, a Dense layer as W −= xᵀ(ηδ) without
+                  storing ∂L/∂W; ∂L/∂x of the data is not computed).
     layerkit split  the four-call form ``...; net.backward(loss.backward()); opt.step(net)``,
                   which keeps every gradient until the step and returns ∂L/∂x; in a second
                   table.
