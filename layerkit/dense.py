@@ -158,8 +158,12 @@ class Dense(Layer):
 
         The optimizer receives ∂L/∂W = xᵀδ as its two factors (`Optimizer.update_product`),
         and no gradient is stored: ``dW`` and ``db`` are ``None`` afterwards. With
-        ``input_grad=False`` the product δWᵀ is skipped and ``None`` returned.
+        ``input_grad=False`` the product δWᵀ is skipped and ``None`` returned. A subclass that
+        overrides ``backward`` (to clip its gradients, say) is trained through it instead:
+        ``backward``, then ``optimizer.step``.
         """
+        if type(self).backward is not Dense.backward:
+            return super().backward_step(grad, optimizer, input_grad=input_grad)
         # --8<-- [start:backward_step]
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # ∂L/∂x = δWᵀ first, with the weights of the forward pass; the first layer skips it

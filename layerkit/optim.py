@@ -113,9 +113,11 @@ class SGD(Optimizer):
     def update_product(self, value: Array, left: Array, right: Array) -> None:
         """Apply ``w ← w − η (left @ right)`` in place, scaling the smaller factor by η.
 
-        With momentum the velocity needs the gradient itself: the product is formed.
+        With momentum the velocity needs the gradient itself, and a subclass that changes
+        ``update`` (to add weight decay, say) must see it too: then the product is formed
+        and passed to ``update``.
         """
-        if self.momentum:
+        if self.momentum or type(self).update is not SGD.update:
             super().update_product(value, left, right)
             return
         # --8<-- [start:sgd-product]

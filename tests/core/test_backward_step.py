@@ -111,6 +111,51 @@ def test_dense_without_input_grad_skips_the_product_delta_W_transposed(monkeypat
     assert dense.dW is None  # updated and released all the same
 
 
+class ClippedDense(lk.Dense):
+    """A user's Dense that clips its weight gradient: training must go through this backward."""
+
+    def backward(self, grad):
+        returned = super().backward(grad)
+        np.clip(self.dW, -0.01, 0.01, out=self.dW)
+        return returned
+
+
+class DecayingSGD(lk.SGD):
+    """A user's SGD with weight decay in update: the Dense step must not go around it."""
+
+    def update(self, value, grad, *, overwrite_grad=False):
+        super().update(value, grad + 0.5 * value, overwrite_grad=overwrite_grad)
+
+
+@pytest.mark.parametrize(
+    "make_layer, make_optimizer",
+    [
+        (lambda: ClippedDense(2, 3, seed=0), lambda: lk.SGD(0.5)),
+        (lambda: lk.Dense(2, 3, seed=0), lambda: DecayingSGD(0.5)),
+    ],
+    ids=["overridden backward", "overridden update"],
+)
+def test_a_subclass_that_changes_backward_or_update_is_not_bypassed(make_layer, make_optimizer):
+    """backward_step takes the fast road only for Dense's own backward and SGD's own update."""
+    x, _ = data(np.float64)
+    t = np.linspace(-2.0, 2.0, 15).reshape(5, 3)  # far from a Dense's output: big gradients
+    results = {}
+    for form in ("split", "fused", "plain"):
+        layer = make_layer() if form != "plain" else lk.Dense(2, 3, seed=0)
+        optimizer = make_optimizer() if form != "plain" else lk.SGD(0.5)
+        loss = lk.L2Loss()
+        for _ in range(3):
+            loss(layer(x), t)
+            if form == "split":
+                layer.backward(loss.backward())
+                optimizer.step(layer)
+            else:
+                layer.backward_step(loss.backward(), optimizer)
+        results[form] = layer.W.copy()
+    np.testing.assert_array_equal(results["fused"], results["split"])
+    assert not np.allclose(results["fused"], results["plain"])  # the change took effect
+
+
 def test_each_delta_uses_the_weights_of_the_forward_pass():
     """∂L/∂x = δ Wᵀ with W before the update, as backpropagation by hand computes it."""
     dense = lk.Dense(2, 3, W=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], b=[0.0, 0.0, 0.0])
