@@ -156,6 +156,22 @@ def test_a_subclass_that_changes_backward_or_update_is_not_bypassed(make_layer, 
     assert not np.allclose(results["fused"], results["plain"])  # the change took effect
 
 
+def test_one_sample_as_a_vector_takes_the_same_step_as_the_split_form():
+    """The derivation's per-sample SGD: x of shape (2,), a batch of one for the products."""
+    split, fused = lk.mlp([2, 3, 2], seed=0), lk.mlp([2, 3, 2], seed=0)
+    x, t = np.array([0.3, -0.2]), np.array([1.0, 0.0])
+    loss = lk.L2Loss()
+    loss(split(x), t)
+    split_input_gradient = split.backward(loss.backward())
+    lk.SGD(0.5).step(split)
+    loss(fused(x), t)
+    fused_input_gradient = fused.backward_step(loss.backward(), lk.SGD(0.5))
+    assert fused_input_gradient.shape == (2,)
+    np.testing.assert_array_equal(fused_input_gradient, split_input_gradient)
+    for a, b in zip(split.parameters(), fused.parameters(), strict=True):
+        np.testing.assert_array_equal(b.value, a.value, err_msg=b.name)
+
+
 def test_each_delta_uses_the_weights_of_the_forward_pass():
     """∂L/∂x = δ Wᵀ with W before the update, as backpropagation by hand computes it."""
     dense = lk.Dense(2, 3, W=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], b=[0.0, 0.0, 0.0])
