@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from .layer import Layer
@@ -29,6 +30,10 @@ class Activation(Layer):
     forward then does not keep ``x`` alive until backward, which saves memory (``x`` is
     passed as ``None``).
 
+    A derivative that returns a new array shaped and typed like ``y`` can say so with
+    ``derivative_returns_new = True``: backward then multiplies the gradient into that array
+    instead of allocating another, as a hand-written in-place backward would.
+
     An activation that is not elementwise (softmax) overrides ``backward`` instead.
 
     Examples
@@ -48,6 +53,9 @@ class Activation(Layer):
 
     derivative_uses_input: ClassVar[bool] = True
     """Whether ``derivative`` reads ``x``; when False, forward keeps only ``y``."""
+
+    derivative_returns_new: ClassVar[bool] = False
+    """Whether ``derivative`` returns a new array like ``y``, which backward may overwrite."""
 
     _x: Array | None = None
     _y: Array | None = None
@@ -71,7 +79,10 @@ class Activation(Layer):
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
         grad = check_gradient(grad, self, self._y)
-        return grad * self.derivative(self._x, self._y)
+        slope = self.derivative(self._x, self._y)  # φ'(x)
+        # Into φ'(x)'s own array when it is new (a 0-d result is a NumPy scalar, not an array)
+        into = slope if self.derivative_returns_new and slope.ndim else None
+        return np.multiply(grad, slope, out=into)
 
     def backward_step(
         self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True

@@ -91,3 +91,53 @@ def test_outputs_are_fresh_arrays():
     second = net(np.array([[1.0, 0.0]]))
     assert second is not first
     np.testing.assert_array_equal(first, kept)
+
+
+class Cube(lk.Activation):
+    """y = x³, whose derivative 3x² is a new array it also records, to see where backward writes."""
+
+    def __init__(self) -> None:
+        self.slopes: list[np.ndarray] = []
+
+    def function(self, x):
+        return x**3
+
+    def derivative(self, x, y):
+        self.slopes.append(3.0 * x * x)
+        return self.slopes[-1]
+
+
+class CubeReturningNew(Cube):
+    derivative_returns_new = True
+
+
+@pytest.mark.parametrize("activation", [Cube, CubeReturningNew])
+def test_backward_multiplies_into_the_derivative_only_when_it_is_declared_new(activation):
+    """With derivative_returns_new, ∂L/∂x is written into φ'(x)'s array instead of a second
+    one; without it, φ'(x) is left as derivative returned it. The numbers are the same."""
+    cube = activation()
+    x = np.array([[0.5, -2.0], [1.5, 3.0]])
+    grad = np.array([[1.0, 0.25], [-2.0, 0.1]])
+    grad_kept = grad.copy()
+    cube(x)
+    result = cube.backward(grad)
+    np.testing.assert_array_equal(result, grad_kept * (3.0 * x * x))
+    np.testing.assert_array_equal(grad, grad_kept)
+    assert (result is cube.slopes[0]) == activation.derivative_returns_new
+    if not activation.derivative_returns_new:
+        np.testing.assert_array_equal(cube.slopes[0], 3.0 * x * x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)], ids=["0-d", "sample", "batch"])
+def test_sigmoid_backward_in_place_is_the_plain_formula(shape, dtype):
+    """σ's backward, computed into 1 − y, equals ∂L/∂y · y(1 − y) bit for bit, in the dtype."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape).astype(dtype)
+    grad = rng.normal(size=shape).astype(dtype)
+    sigmoid = lk.Sigmoid()
+    y = sigmoid(x)
+    result = sigmoid.backward(grad)
+    assert result.dtype == dtype and result.shape == shape
+    np.testing.assert_array_equal(result, grad * (y * (1 - y)))
+    assert result is not grad and result is not y
