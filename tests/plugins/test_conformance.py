@@ -59,6 +59,19 @@ class Overflows(lk.Activation):
         return y
 
 
+class ReusesItsDerivative(lk.Activation):
+    """Declares its derivative a new array, yet hands out the one it made in forward."""
+
+    derivative_returns_new = True
+
+    def function(self, x):
+        self.slope = np.full_like(x, 2.0)
+        return 2.0 * x
+
+    def derivative(self, x, y):
+        return self.slope  # backward multiplies into it: the next backward sees 2·grad
+
+
 class UpcastsFloat32(lk.Activation):
     def function(self, x):
         return x.astype(np.float64) * 2
@@ -73,6 +86,7 @@ class UpcastsFloat32(lk.Activation):
         (WrongDerivative, "gradient", "relative error 0.9"),
         (MutatesInput, "no_mutation", "wrote into the caller's array"),
         (Overflows, "extreme_inputs", "overflow"),
+        (ReusesItsDerivative, "repeated_backward", "a second backward with the same gradient"),
         (
             UpcastsFloat32,
             "shape_and_dtype",

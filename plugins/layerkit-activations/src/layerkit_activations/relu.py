@@ -30,6 +30,9 @@ class ReLU(Activation):
     array([0., 0., 1.])
     """
 
+    derivative_uses_input = False  # y > 0 exactly where x > 0
+    derivative_returns_new = True  # the 0/1 mask is a new array: backward multiplies into it
+
     def function(self, x: Array) -> Array:
         """Return max(x, 0)."""
         return np.maximum(x, 0)

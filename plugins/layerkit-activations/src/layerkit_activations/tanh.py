@@ -29,6 +29,9 @@ class Tanh(Activation):
     array([1., 0., 0.])
     """
 
+    derivative_uses_input = False  # 1 − y² needs the output alone
+    derivative_returns_new = True  # and is a new array: backward multiplies into it
+
     def function(self, x: Array) -> Array:
         """Return tanh(x)."""
         return np.tanh(x)
