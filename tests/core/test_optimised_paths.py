@@ -141,3 +141,24 @@ def test_sigmoid_backward_in_place_is_the_plain_formula(shape, dtype):
     assert result.dtype == dtype and result.shape == shape
     np.testing.assert_array_equal(result, grad * (y * (1 - y)))
     assert result is not grad and result is not y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 7, 512])
+def test_bias_gradient_is_the_sum_over_the_batch(batch, dtype):
+    """∂L/∂b, computed as 1ᵀδ, is Σ δ over the batch to rounding, in the dtype; backward_step
+    takes exactly that step; the shared vector of ones cannot be written to."""
+    rng = np.random.default_rng(batch)
+    x = rng.normal(size=(batch, 5)).astype(dtype)
+    delta = rng.normal(size=(batch, 3)).astype(dtype)
+    dense = lk.Dense(5, 3, seed=0, dtype=dtype)
+    b_kept = dense.b.copy()
+    dense(x)
+    dense.backward(delta)
+    db = dense.db.copy()
+    assert db.dtype == dtype
+    np.testing.assert_allclose(db, delta.astype(np.float64).sum(axis=0), rtol=RTOL[dtype] * batch)
+    dense.backward_step(delta, lk.SGD(lr=1.0))  # η = 1: the step is exactly −∂L/∂b
+    np.testing.assert_array_equal(dense.b, b_kept - db)
+    with pytest.raises(ValueError, match="read-only"):
+        lk.dense._ones(batch, np.dtype(dtype))[0] = 2.0
