@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import BackwardBeforeForwardError
 from .loss import Loss, Reduction
-from .validation import Array, as_prediction_and_target
+from .validation import Array, as_float_array, as_prediction_and_target
 
 __all__ = ["L2Loss"]
 
@@ -42,13 +44,16 @@ class L2Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return ½ Σ (y − t)², averaged or summed over the batch."""
-        y, t = as_prediction_and_target(y, t, self)
-        self._scale = self._batch_scale(y)
+        y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: see below
         # --8<-- [start:forward]
         difference = y - t  # yⱼ − tⱼ
-        self._difference = difference
-        return 0.5 * float(np.vdot(difference, difference)) * self._scale  # ½ Σ (yⱼ − tⱼ)²
+        loss = 0.5 * float(np.vdot(difference, difference))  # ½ Σ (yⱼ − tⱼ)²
         # --8<-- [end:forward]
+        if not math.isfinite(loss):  # NaN or ±inf in y (t is finite), or the sum overflowed:
+            as_float_array(y, self, name="prediction y")  # refuses the first, passes the second
+        self._scale = self._batch_scale(y)
+        self._difference = difference
+        return loss * self._scale
 
     def backward(self) -> Array:
         """Return ∂L/∂y = (y − t), divided by the batch size when averaging."""

@@ -120,13 +120,17 @@ def as_float_array(
     return value
 
 
-def as_prediction_and_target(y: ArrayLike, t: ArrayLike, who: object) -> tuple[Array, Array]:
+def as_prediction_and_target(
+    y: ArrayLike, t: ArrayLike, who: object, *, check_y_finite: bool = True
+) -> tuple[Array, Array]:
     """Return prediction ``y`` and target ``t`` as float arrays of one shape, in ``y``'s dtype.
 
     For losses that compare ``y`` and ``t`` entry by entry; a mismatch of shapes is an error,
-    never a broadcast.
+    never a broadcast. ``check_y_finite=False`` leaves NaN and infinity in ``y`` to a loss
+    that sees them for free in its own value (`L2Loss`); ``t`` is checked all the same, so
+    ``y − t`` never meets ∞ − ∞.
     """
-    y = as_float_array(y, who, name="prediction y")
+    y = as_float_array(y, who, name="prediction y", finite=check_y_finite)
     t = as_float_array(t, who, name="target t", integer_dtype=y.dtype)
     if t.shape != y.shape:
         raise ShapeError(

@@ -143,6 +143,18 @@ def test_plus_and_minus_infinity_together_raise_no_warning():
             lk.Sigmoid()(np.array([np.inf, -np.inf]))
 
 
+def test_l2loss_refuses_non_finite_prediction_without_warning_and_keeps_its_last_result():
+    """L2Loss finds NaN or ±inf in y through its own value: a clear error, no RuntimeWarning,
+    and the gradient of the last good forward is still there."""
+    loss = lk.L2Loss()
+    loss(np.array([[0.5, 0.5, 0.5]]), np.zeros((1, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with raises(NonFiniteError, "L2Loss", "prediction y", "3 non-finite values"):
+            loss(np.array([[np.inf, -np.inf, np.nan]]), np.zeros((1, 3)))
+    np.testing.assert_array_equal(loss.backward(), [[0.5, 0.5, 0.5]])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_huge_finite_input_is_accepted_without_warning(dtype):
     """Finite values whose sum overflows are still finite: accepted, no overflow warning."""
