@@ -44,6 +44,8 @@ class ELU(Activation):
     array([0., 1., 1.])
     """
 
+    derivative_returns_new = True  # np.where makes a new array: backward multiplies into it
+
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = nonnegative_float(alpha, type(self).__name__, "alpha")
 

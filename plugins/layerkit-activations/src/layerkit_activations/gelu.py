@@ -44,6 +44,8 @@ class GELU(Activation):
     array([-0.0116,  0.5   ,  1.083 ,  1.0116])
     """
 
+    derivative_returns_new = True  # the formula makes a new array: backward multiplies into it
+
     def function(self, x: Array) -> Array:
         """Return ½ x (1 + tanh(√(2/π) (x + 0.044715 x³)))."""
         return 0.5 * x * (1.0 + np.tanh(_C * (x + _A * x**3)))

@@ -71,6 +71,8 @@ class LeakyReLU(Activation):
     array([0.1, 1. ])
     """
 
+    derivative_returns_new = True  # .astype makes a new array: backward multiplies into it
+
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = nonnegative_float(slope, type(self).__name__, "slope")
 

@@ -30,6 +30,9 @@ class Softplus(Activation):
     array([0.5, 1. , 0. ])
     """
 
+    derivative_uses_input = False  # σ(x) = 1 − e⁻ʸ needs the output alone
+    derivative_returns_new = True  # and is a new array: backward multiplies into it
+
     def function(self, x: Array) -> Array:
         """Return log(1 + eˣ) = log1p(e^(−|x|)) + max(x, 0)."""
         return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
