@@ -14,6 +14,7 @@ __all__ = [
     "ConfigurationError",
     "DTypeError",
     "DataFileError",
+    "GradientCheckError",
     "LayerkitError",
     "MissingDependencyError",
     "ModelFileError",
@@ -105,4 +106,12 @@ class MissingDependencyError(LayerkitError, ImportError):
 
     The message says how to install it, e.g. ``pip install "layerkit[plot]"`` for plotting.
     Unlike the other errors it derives from ``ImportError``.
+    """
+
+
+class GradientCheckError(LayerkitError, AssertionError):
+    """``backward`` disagrees with finite differences (`gradcheck` with ``raise_on_failure``).
+
+    The message has the table of relative errors and names the worst parameter. Derives from
+    ``AssertionError``, so pytest shows it as a failed check.
     """
