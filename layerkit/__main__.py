@@ -1,8 +1,6 @@
-"""``python -m layerkit [COMMAND]``: the ``layerkit`` command; with no command, ``train``."""
-
-import sys
+"""``python -m layerkit [COMMAND]``: the ``layerkit`` command; with no command, its help."""
 
 from .cli import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["train"])
+    main()

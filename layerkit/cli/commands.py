@@ -2,6 +2,7 @@
 
 Every failure the user can cause ends the command with one line on standard error and a
 non-zero exit status: 2 for a usage error, 1 for everything else (see `error_handling`).
+Every ``--help`` shows the defaults (``show_default`` is set for the whole group).
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ from .train_command import train
 __all__ = ["cli"]
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+)
 @click.version_option(__version__, prog_name="layerkit", message="%(prog)s %(version)s")
 def cli() -> None:
     """layerkit: train small networks and watch backpropagation at work.
 
     Start with `layerkit train` (the derivation's 2-3-2 network on the half adder) and
-    `layerkit explain` (every δ of one sample, next to its formula).
+    `layerkit explain` (every δ of one sample, next to its formula). Run alone, `layerkit`
+    (like `python -m layerkit`) shows this help.
+
+    Exit status: 0 success, 2 a usage error (a bad option or name), 1 anything else.
     """
 
 

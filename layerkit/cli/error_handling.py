@@ -1,8 +1,15 @@
 """How a ``layerkit`` command fails: one line on standard error and an exit status.
 
-Every failure the user can cause (a bad option, a missing or malformed file, an unknown
-activation, training that diverges) ends the command with one line on standard error and a
-non-zero exit status: 2 for a usage error, 1 for everything else. Tracebacks are for bugs.
+One rule for every command:
+
+- 0: success (also ``layerkit`` alone, which shows the help);
+- 2: a usage error, something wrong with the command line itself: a bad option or value, an
+  unknown activation, loss or data set name (with the registry's suggestion), an option that
+  does not apply. One line: ``layerkit CMD: error: ... (see 'layerkit CMD --help')``;
+- 1: everything else: a missing or corrupt file, training that diverged, an I/O error, not
+  enough memory. One line: ``layerkit: error: ...``.
+
+Tracebacks are for bugs.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import LayerkitError
+from ..errors import LayerkitError, UnknownComponentError
+
+SHORT_HELP_LIMIT = 200
+"""Characters of a command's first sentence that ``layerkit --help`` shows (click: 45)."""
 
 
 def _one_line(text: str) -> str:
@@ -33,12 +43,41 @@ def _describe(error: BaseException) -> str:
     return f"{message} ({'; '.join(notes)})" if notes else message
 
 
+class _CommandUsageError(click.UsageError):
+    """A usage error found after click handed over to a command, with that command's path."""
+
+    def __init__(self, message: str, command_path: str) -> None:
+        super().__init__(message)
+        self.command_path = command_path
+
+
 # Raised (click >= 8.2) for a group run without a command: its message is the whole help.
 _NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class _Group(click.Group):
-    """A group whose errors are one line: ``layerkit train: error: ...``, exit 2 or 1."""
+    """A group whose errors are one line: ``layerkit train: error: ...``, exit 2 or 1.
+
+    Its help lists each command's whole first sentence, and run alone it shows that help and
+    exits 0.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UnknownComponentError as error:  # a name the user typed: a usage error
+            command = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+            raise _CommandUsageError(str(error), command) from error
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=SHORT_HELP_LIMIT)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def main(  # type: ignore[override]
         self,
@@ -52,11 +91,13 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
-        except _NO_ARGS_IS_HELP as error:  # `layerkit` alone: the help, as click shows it
-            error.show()
-            sys.exit(error.exit_code)
+        except _NO_ARGS_IS_HELP as error:  # `layerkit` alone: the help, and no error
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            sys.exit(0)
         except click.UsageError as error:
-            where = error.ctx.command_path if error.ctx else "layerkit"
+            where = getattr(error, "command_path", None) or (
+                error.ctx.command_path if error.ctx else "layerkit"
+            )
             _fail(
                 f"{where}: error: {error.format_message()} (see '{where} --help')",
                 error.exit_code,
@@ -67,4 +108,6 @@ class _Group(click.Group):
             _fail("layerkit: interrupted", 130)
         except (LayerkitError, OSError) as error:
             _fail(f"layerkit: error: {_describe(error)}", 1)
+        except MemoryError:
+            _fail("layerkit: error: not enough memory for this command", 1)
         sys.exit(code if isinstance(code, int) else 0)

@@ -9,76 +9,135 @@ import click
 import numpy as np
 
 from .. import datasets, serialization
+from ..errors import ShapeError, TargetError
 from ..explain import explain as explain_sample
 from ..explain import worked_example
 from ..l2loss import L2Loss
 from ..loss import Loss
 from ..registry import losses
 from . import render
-from .components import LABEL_LOSSES, _check_component, _loss, _network
+from .components import LABEL_LOSSES, _loss, _network
 from .models import _dense_layers
-from .options import COMPONENT, NUMBERS, SIZES, _Spec
+from .options import (
+    ACTIVATION,
+    FILE,
+    LOSS,
+    NUMBERS,
+    OUTPUT_ACTIVATION,
+    SEED,
+    SIZES,
+    _given,
+    _refuse,
+    _Spec,
+)
+
+_BUILD_OPTIONS = ("layers", "activation", "output_activation", "seed")
 
 
 @click.command()
-@click.option("--layers", type=SIZES, help="Layer sizes, e.g. 2,4,4,2 (weights drawn from --seed).")
-@click.option("--activation", type=COMPONENT, help="Hidden activation (default sigmoid).")
-@click.option("--output", type=COMPONENT, help="Output activation (default sigmoid; 'none').")
-@click.option("--loss", type=COMPONENT, help="Loss (default l2, or the one saved with --model).")
-@click.option("--seed", type=int, help="Seed for the weights and the sample.")
-@click.option("--model", "model_path", type=click.Path(path_type=Path), help="A saved model.")
-@click.option("--input", "sample", type=NUMBERS, help="The input, e.g. 0.05,0.1.")
-@click.option("--target", type=NUMBERS, help="The target, e.g. 0.01,0.99 (or one class number).")
 @click.option(
-    "--format",
-    "form",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
+    "--model",
+    "model_path",
+    type=FILE,
+    help="A saved model to explain (instead of building one from --layers).",
 )
-@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True)
+@click.option(
+    "--layers",
+    type=SIZES,
+    help="Layer sizes of a network with weights drawn from --seed, e.g. 2,4,4,2  "
+    "[default: the derivation's 2-3-2 network and weights; 2,3,2 when --seed, "
+    "--activation or --output-activation is given]",
+)
+@click.option(
+    "--activation",
+    type=ACTIVATION,
+    default="sigmoid",
+    help="Hidden activation: NAME or NAME:OPTION=VALUE,... (not with --model).",
+)
+@click.option(
+    "--output-activation",
+    type=OUTPUT_ACTIVATION,
+    default="sigmoid",
+    help="Output activation, 'none' for a linear output (not with --model).",
+)
+@click.option(
+    "--loss",
+    type=LOSS,
+    help="Loss: NAME or NAME:OPTION=VALUE,...  [default: the one saved with --model, else l2]",
+)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=0,
+    help="Seed for the weights and for an input or target not given.",
+)
+@click.option(
+    "--input",
+    "sample",
+    type=NUMBERS,
+    help="The input, e.g. 0.05,0.1  [default: 0.05,0.1 for the derivation's network, else "
+    "drawn from --seed]",
+)
+@click.option(
+    "--target",
+    type=NUMBERS,
+    help="The target, e.g. 0.01,0.99, or one class number  [default: 0.01,0.99 for the "
+    "derivation's network, else drawn from --seed]",
+)
+@click.option("--format", "form", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option(
+    "--precision",
+    type=click.IntRange(1, 17),
+    default=6,
+    help="Significant digits (text and markdown; JSON has every digit).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Print every number of large layers (text and markdown; JSON has them all).",
+)
+@click.pass_context
 def explain(
-    layers: list[int] | None,
-    activation: _Spec | None,
-    output: _Spec | None,
-    loss: _Spec | None,
-    seed: int | None,
+    ctx: click.Context,
     model_path: Path | None,
+    layers: list[int] | None,
+    activation: _Spec,
+    output_activation: _Spec,
+    loss: _Spec | None,
+    seed: int,
     sample: list[float] | None,
     target: list[float] | None,
     form: str,
     precision: int,
+    full: bool,
 ) -> None:
     """Print every step of one forward and backward pass, each with its formula.
 
     By default: the derivation's 2-3-2 sigmoid network with its fixed weights, input
     x = (0.05, 0.1) and target t = (0.01, 0.99). The numbers are computed by the library's
-    own layers, so they are exactly its gradients.
+    own layers, so they are exactly its gradients. Layers too large for a 100-column line
+    are summarised (shape, norm, min, max, first entries) unless --full is given.
     """
-    built = layers or activation or output or seed is not None
-    if model_path is not None and built:
-        raise click.UsageError(
-            "--model cannot be combined with --layers, --activation, --output or --seed"
+    if form == "json":
+        _refuse(ctx, ("precision", "full"), "to --format json, which has every digit")
+    if model_path is not None:
+        _refuse(
+            ctx,
+            ("layers", "activation", "output_activation"),
+            "with --model: the saved model has its own layers and activations",
         )
-    _check_component("activation", activation)
-    _check_component("activation", output)
-    _check_component("loss", loss)
-    rng = np.random.default_rng(seed or 0)
+        if sample is not None and target is not None:
+            _refuse(ctx, ("seed",), "with --model, --input and --target: nothing is drawn")
+    rng = np.random.default_rng(seed)
     default_x = default_t = None
     loss_function: Loss | None = None
     if model_path is not None:
         saved = serialization.read(model_path)
         model, loss_function = saved.model, saved.loss
         description = f"the model in {model_path}"
-    elif built:
-        model = _network(
-            layers or [2, 3, 2],
-            activation or _Spec("sigmoid", {}),
-            output or _Spec("sigmoid", {}),
-            seed or 0,
-            None,
-        )
-        description = "a network with weights drawn from seed " + str(seed or 0)
+    elif _given(ctx, *_BUILD_OPTIONS):
+        model = _network(layers or [2, 3, 2], activation, output_activation, seed, None)
+        description = f"a network with weights drawn from seed {seed}"
     else:
         model, default_x, default_t = worked_example()
         description = "the derivation's 2-3-2 network"
@@ -109,7 +168,12 @@ def explain(
     else:
         t = rng.uniform(0.01, 0.99, outputs).round(2).astype(dtype)
 
-    explanation = explain_sample(model, x, t, loss_function)
+    try:
+        with np.errstate(all="ignore"):
+            explanation = explain_sample(model, x, t, loss_function)
+    except (TargetError, ShapeError) as error:
+        hint = "--target" if target is not None else "--loss"
+        raise click.BadParameter(str(error), param_hint=hint) from error
     chain = " → ".join(repr(layer) for layer in serialization.iter_layers(model))
     title = f"One sample through {description}: {chain}, loss {loss_function!r}"
     if form == "json":
@@ -117,9 +181,9 @@ def explain(
             render.explanation_json(explanation, network=chain, loss_function=repr(loss_function))
         )
     elif form == "markdown":
-        click.echo(render.explanation_markdown(explanation, title, precision))
+        click.echo(render.explanation_markdown(explanation, title, precision, full))
     else:
-        click.echo(render.explanation_text(explanation, title, precision))
+        click.echo(render.explanation_text(explanation, title, precision, full))
 
 
 def _explain_target(target: list[float], outputs: int, label_loss: bool, dtype: Any) -> np.ndarray:

@@ -1,10 +1,21 @@
-"""The click parameter types the commands share: layer sizes, numbers, named components.
+"""The click parameter types the commands share: layer sizes, numbers, seeds, components, files.
 
-Also the check, before any work starts, that an output-file option can be written.
+Each type turns what the user typed into a value the library accepts, or fails with a usage
+error (exit status 2) that names the option and says what was expected. Nothing the user types
+reaches NumPy unchecked: huge integers, NaN, infinity, empty values and networks too large
+for memory are refused here.
+
+Examples
+--------
+>>> SIZES.convert("2, 3,2", None, None)
+[2, 3, 2]
+>>> ACTIVATION.convert("leaky_relu:slope=0.1", None, None)
+_Spec(name='leaky_relu', options={'slope': 0.1})
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +24,17 @@ from typing import Any
 import click
 
 LINEAR = ("none", "linear")
-"""``--output`` values for a network without an output activation."""
+"""``--output-activation`` values for a network without an output activation."""
+
+MAX_PARAMETERS = 2**27
+"""The most weights and biases a network from ``--layers`` may have: 1 GiB as float64."""
+MAX_SIZES = 1000
+"""The most layer sizes ``--layers`` may list."""
+MAX_OPTION_INTEGER = 2**53
+"""The largest integer an option value may be: every integer up to it is exact as a float."""
+
+SEED = click.IntRange(0, 2**63 - 1)
+"""A seed for NumPy's random generators: a non-negative integer."""
 
 
 class _Sizes(click.ParamType):
@@ -22,19 +43,37 @@ class _Sizes(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
         if isinstance(value, list):
             return value
+        expected = "expected at least two comma-separated positive integers such as 2,3,2"
         parts = [part.strip() for part in str(value).split(",")]
+        if len(parts) > MAX_SIZES:
+            self.fail(f"{expected}, at most {MAX_SIZES} of them; got {len(parts)}", param, ctx)
         try:
             sizes = [int(part) for part in parts]
         except ValueError:
             sizes = []
         if len(sizes) < 2 or any(size <= 0 for size in sizes):
+            self.fail(f"{expected}, got {_shown(value)}", param, ctx)
+        parameters = sum((n + 1) * m for n, m in itertools.pairwise(sizes))
+        if parameters > MAX_PARAMETERS:
             self.fail(
-                f"expected at least two comma-separated positive integers such as 2,3,2, "
-                f"got {value!r}",
+                f"a {'-'.join(map(str, sizes))} network would have {parameters:,} weights and "
+                f"biases ({_gibibytes(parameters)} as float64); at most {MAX_PARAMETERS:,} "
+                f"(1 GiB) are allowed",
                 param,
                 ctx,
             )
         return sizes
+
+
+def _gibibytes(parameters: int) -> str:
+    gib = parameters * 8 / 2**30
+    return f"{gib:,.1f} GiB" if gib < 1e6 else f"{gib:.2e} GiB"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``value`` as a quoted, shortened string for a one-line message."""
+    text = repr(str(value))
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-3:]}"
 
 
 class _Numbers(click.ParamType):
@@ -49,7 +88,9 @@ class _Numbers(click.ParamType):
             numbers = []
         if not numbers or not all(math.isfinite(n) for n in numbers):
             self.fail(
-                f"expected comma-separated numbers such as 0.05,0.1, got {value!r}", param, ctx
+                f"expected comma-separated finite numbers such as 0.05,0.1, got {_shown(value)}",
+                param,
+                ctx,
             )
         return numbers
 
@@ -74,43 +115,131 @@ class _Spec:
 
 
 class _Component(click.ParamType):
-    name = "NAME[:OPTION=VALUE,...]"
+    """``NAME[:OPTION=VALUE,...]``; with a ``kind``, the name must be registered as that kind.
+
+    A component of a kind is built once, so a misspelled name (with the registry's suggestion),
+    an unknown option or an option value out of range is a usage error before any work starts.
+    """
+
+    name = "SPEC"
+
+    def __init__(self, kind: str | None = None, linear: bool = False) -> None:
+        self.kind = kind
+        self.allows_linear = linear
 
     def convert(self, value: Any, param: Any, ctx: Any) -> _Spec:
         if isinstance(value, _Spec):
             return value
-        name, _, rest = str(value).partition(":")
+        spec = self._parse(str(value), param, ctx)
+        if self.kind is not None and not (self.allows_linear and spec.linear):
+            problem = _build_problem(self.kind, spec)
+            if problem:
+                self.fail(problem, param, ctx)
+        return spec
+
+    def _parse(self, value: str, param: Any, ctx: Any) -> _Spec:
+        name, _, rest = value.partition(":")
+        name = name.strip()
+        if not name:
+            self.fail(f"expected a name such as {self._example()}, got {_shown(value)}", param, ctx)
         options: dict[str, Any] = {}
-        for item in filter(None, (part.strip() for part in rest.split(","))):
-            key, equals, text = item.partition("=")
-            if not equals or not key.strip().isidentifier():
+        for item in (part.strip() for part in rest.split(",")):
+            if not item:
+                continue
+            key, equals, text = (part.strip() for part in item.partition("="))
+            if not equals or not key.isidentifier() or "=" in text:
                 self.fail(
-                    f"expected NAME or NAME:OPTION=VALUE,... such as leaky_relu:slope=0.1, "
-                    f"got {value!r}",
+                    f"expected NAME or NAME:OPTION=VALUE,... such as {self._example()}, "
+                    f"got {_shown(value)}",
                     param,
                     ctx,
                 )
-            options[key.strip()] = _option_value(text.strip())
-        return _Spec(name.strip(), options)
+            if key in options:
+                self.fail(f"the option {key!r} is given twice in {_shown(value)}", param, ctx)
+            try:
+                options[key] = _option_value(text)
+            except ValueError as error:
+                self.fail(f"{key}={_shown(text, 30)[1:-1]}: {error}", param, ctx)
+        return _Spec(name, options)
+
+    def _example(self) -> str:
+        return "huber:delta=0.5" if self.kind == "loss" else "leaky_relu:slope=0.1"
 
 
 def _option_value(text: str) -> Any:
-    """``"true"`` → True, ``"0.1"`` → 0.1, ``"3"`` → 3, anything else stays a string."""
+    """``"true"`` → True, ``"0.1"`` → 0.1, ``"3"`` → 3, anything else stays a string.
+
+    Raises ``ValueError`` for an empty value, NaN, infinity, and integers too large to be
+    exact as a float.
+
+    >>> _option_value("true"), _option_value("3"), _option_value("1e-3"), _option_value("mean")
+    (True, 3, 0.001, 'mean')
+    """
+    if not text:
+        raise ValueError("expected a value after '='")
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for kind in (int, float):
+    try:
+        number: float = int(text)
+    except ValueError:
         try:
-            return kind(text)
+            number = float(text)
         except ValueError:
-            continue
-    return text
+            return text
+    else:
+        if abs(number) > MAX_OPTION_INTEGER:
+            raise ValueError(
+                f"expected an integer of at most 2**53 in size, got {len(text)} digits"
+            )
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number")
+    return number
 
 
+def _build_problem(kind: str, spec: _Spec) -> str | None:
+    """Why ``spec`` cannot be built as a registered ``kind``, or None when it can."""
+    from ..errors import ConfigurationError, UnknownComponentError
+    from ..registry import activation, loss
+
+    build = activation if kind == "activation" else loss
+    try:
+        build(spec.name, **spec.options)
+    except UnknownComponentError as error:
+        return str(error)
+    except (ConfigurationError, TypeError, ValueError, OverflowError) as error:
+        return f"cannot build {kind} {spec}: {error}"
+    return None
+
+
+ACTIVATION = _Component("activation")
+"""A registered activation for the hidden units, with options."""
+OUTPUT_ACTIVATION = _Component("activation", linear=True)
+"""A registered activation for the output units, or ``none`` for a linear output."""
+LOSS = _Component("loss")
+"""A registered loss, with options."""
 COMPONENT = _Component()
+"""Any ``NAME[:OPTION=VALUE,...]``, looked up later (see `components._check_component`)."""
+
+
+class _File(click.Path):
+    """A file name: not empty, no NUL character (click.Path checks nothing by default)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=True)
+        self.name = "FILE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and (not value.strip() or "\0" in value):
+            self.fail(f"expected a file name, got {_shown(value)}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+FILE = _File()
 
 
 def _check_writable(path: Path | None, option: str) -> None:
+    """Fail before any work when ``path`` cannot be written (no directory, or a directory)."""
     if path is None:
         return
     directory = path.parent
@@ -118,3 +247,26 @@ def _check_writable(path: Path | None, option: str) -> None:
         raise FileNotFoundError(f"{option}: the directory {str(directory)!r} does not exist")
     if path.is_dir():
         raise IsADirectoryError(f"{option}: {str(path)!r} is a directory")
+
+
+def _given(ctx: click.Context, *names: str) -> list[str]:
+    """The flags of the options among ``names`` that the user gave (not left at defaults)."""
+    from click.core import ParameterSource
+
+    flags = []
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name or "")
+        if param.name in names and source in (
+            ParameterSource.COMMANDLINE,
+            ParameterSource.ENVIRONMENT,
+        ):
+            flags.append(max(param.opts, key=len))
+    return flags
+
+
+def _refuse(ctx: click.Context, names: tuple[str, ...], reason: str) -> None:
+    """A usage error when any option of ``names`` was given: it does not apply, for ``reason``."""
+    flags = _given(ctx, *names)
+    if flags:
+        verb = "does" if len(flags) == 1 else "do"
+        raise click.UsageError(f"{', '.join(flags)} {verb} not apply {reason}", ctx)

@@ -12,6 +12,7 @@ layerkit  0.1.0
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,14 @@ import numpy as np
 
 from ..explain import Explanation, Phase
 
-__all__ = ["explanation_json", "explanation_markdown", "explanation_text", "number", "table"]
+__all__ = [
+    "explanation_json",
+    "explanation_markdown",
+    "explanation_text",
+    "number",
+    "summary_lines",
+    "table",
+]
 
 _PHASE_TITLES: dict[Phase, str] = {
     "given": "Given",
@@ -69,26 +77,98 @@ def table(rows: Sequence[Sequence[str]], gap: int = 2) -> str:
 
 
 # ---------------------------------------------------------------------------- explain
-def explanation_text(explanation: Explanation, title: str, precision: int = 6) -> str:
-    """A readable table: per phase, each formula with its value (matrices over several lines)."""
-    width = max(len(step.formula) for step in explanation)
-    out = [title, ""]
+LINE_WIDTH = 100
+"""The widest line `explanation_text` prints unless asked for every number."""
+FORMULA_COLUMN = 40
+"""A longer formula gets its value on the lines below it rather than beside it."""
+MAX_ROWS = 8
+"""A value of more rows than this is summarised unless asked for every number."""
+
+
+def summary_lines(values: np.ndarray, width: int, precision: int = 6) -> list[str]:
+    """A large array in a few lines: its shape, norm, min and max; then its first entries.
+
+    Each line is at most ``width`` characters (``width`` ≥ 40; at least two entries shown).
+
+    >>> summary_lines(np.arange(40.0).reshape(4, 10), 60)
+    ['4×10, norm 143.3, min 0, max 39', 'first row [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]']
+    >>> summary_lines(np.linspace(0, 1, 50), 40, precision=3)
+    ['50 entries, norm 4.1, min 0, max 1', '[0, 0.0204, 0.0408, 0.0612, 0.0816, …]']
+    """
+    shown = min(precision, 6)
+    shape = f"{values.size} entries" if values.ndim <= 1 else "×".join(map(str, values.shape))
+    with np.errstate(all="ignore"):
+        norm = float(np.linalg.norm(values.ravel()))
+    numbers = (norm, np.min(values), np.max(values)) if values.size else (0.0, 0.0, 0.0)
+    parts = [shape] + [
+        f"{label} {number(v, min(shown, 4))}"
+        for label, v in zip(("norm", "min", "max"), numbers, strict=True)
+    ]
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += f", {part}"
+        else:
+            lines.append(part)
+    head = values.reshape(-1, values.shape[-1])[0] if values.ndim > 1 else values.ravel()
+    prefix = "first row " if values.ndim > 1 else ""
+    cells = [number(v, shown) for v in head]
+    count = len(cells)
+    while count > 2 and len(_entries(prefix, cells, count)) > width:
+        count -= 1
+    return [*lines, _entries(prefix, cells, count)]
+
+
+def _entries(prefix: str, cells: list[str], count: int) -> str:
+    more = ", …" if count < len(cells) else ""
+    return f"{prefix}[{', '.join(cells[:count])}{more}]"
+
+
+def _value_lines(values: np.ndarray, precision: int, width: int | None) -> list[str]:
+    """The rows of ``values``, or their summary when they do not fit in ``width``."""
+    lines = matrix_lines(values, precision)
+    if width is None or (len(lines) <= MAX_ROWS and max(map(len, lines)) <= width):
+        return lines
+    return summary_lines(values, width, precision)
+
+
+def explanation_text(
+    explanation: Explanation, title: str, precision: int = 6, full: bool = False
+) -> str:
+    """A readable table: per phase, each formula with its value.
+
+    Values too large for a line of `LINE_WIDTH` characters (or of more than `MAX_ROWS` rows)
+    are summarised by `summary_lines` unless ``full`` is true, which prints every number.
+    """
+    column = min(max(len(step.formula) for step in explanation), FORMULA_COLUMN)
+    indent = " " * (2 + column + 3)
+    room = None if full else max(LINE_WIDTH - len(indent), 40)
+    out = [title if full else textwrap.fill(title, LINE_WIDTH), ""]
     for phase, heading in _PHASE_TITLES.items():
         steps = explanation.phase(phase)
         if not steps:
             continue
         out.append(heading)
         for step in steps:
-            lines = matrix_lines(step.value, precision)
-            out.append(f"  {step.formula.ljust(width)}   {lines[0]}")
-            out.extend(f"  {' ' * width}   {line}" for line in lines[1:])
+            lines = _value_lines(step.value, precision, room)
+            if len(step.formula) <= column:
+                out.append(f"  {step.formula.ljust(column)}   {lines[0]}")
+                lines = lines[1:]
+            else:
+                out.append(f"  {step.formula}")
+            out.extend(f"{indent}{line}" for line in lines)
         out.append("")
     out.append(f"L = {number(explanation.loss, precision)}")
     return "\n".join(out)
 
 
-def explanation_markdown(explanation: Explanation, title: str, precision: int = 6) -> str:
-    """A Markdown table per phase: formula, value, and the library call that computed it."""
+def explanation_markdown(
+    explanation: Explanation, title: str, precision: int = 6, full: bool = False
+) -> str:
+    """A Markdown table per phase: formula, value, and the library call that computed it.
+
+    Large values are summarised as in `explanation_text` unless ``full`` is true.
+    """
     out = [f"**{title}**", ""]
     for phase, heading in _PHASE_TITLES.items():
         steps = explanation.phase(phase)
@@ -96,7 +176,8 @@ def explanation_markdown(explanation: Explanation, title: str, precision: int = 
             continue
         out += [f"### {heading}", "", "| formula | value | computed by |", "| --- | --- | --- |"]
         for step in steps:
-            value = "<br>".join(matrix_lines(step.value, precision))
+            lines = _value_lines(step.value, precision, None if full else LINE_WIDTH)
+            value = "<br>".join(lines)
             out.append(f"| {_cell(step.formula)} | {_cell(value)} | `{_cell(step.source)}` |")
         out.append("")
     out.append(f"Loss: L = {number(explanation.loss, precision)}")

@@ -110,7 +110,7 @@ def test_class_label_target_with_cross_entropy(layerkit):
     if "cross_entropy" not in lk.losses() or "softmax" not in lk.activations():
         pytest.skip("the first-party plugins are not installed")
     run = layerkit(
-        "explain", "--layers", "2,3,3", "--output", "softmax", "--loss", "cross_entropy",
+        "explain", "--layers", "2,3,3", "--output-activation", "softmax", "--loss", "cross_entropy",
         "--target", "2", "--format", "json",
     )  # fmt: skip
     values = steps(run)
@@ -125,10 +125,10 @@ def test_class_label_target_with_cross_entropy(layerkit):
         (["--input", "0.1"], ["--input", "2 inputs"], 2),
         (["--input", "a,b"], ["--input"], 2),
         (["--target", "0.1,0.2,0.3"], ["--target", "2 outputs"], 2),
-        (["--model", "m.npz", "--layers", "2,3,2"], ["--model cannot be combined"], 2),
+        (["--model", "m.npz", "--layers", "2,3,2"], ["--layers does not apply with --model"], 2),
         (["--model", "missing.npz"], ["missing.npz"], 1),
         (["--model", "text.npz"], ["not a layerkit model file"], 1),
-        (["--activation", "nope"], ["no activation named 'nope'"], 1),
+        (["--activation", "nope"], ["no activation named 'nope'"], 2),
         (["--format", "html"], ["--format"], 2),
     ],
 )
