@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import click
+
 from ..errors import ConfigurationError
 from ..layer import Layer
 from ..loss import Loss
@@ -31,14 +33,18 @@ def _check_component(kind: str, spec: _Spec | None) -> None:
 
 @contextlib.contextmanager
 def _building(what: str) -> Iterator[None]:
-    """Turn the TypeError of a constructor given unknown options into a one-line error."""
+    """Turn a constructor's refusal of the options the user gave into a usage error (exit 2).
+
+    Unknown options raise ``TypeError``, values out of range `ConfigurationError`.
+    """
     try:
         yield
-    except TypeError as error:
-        raise ConfigurationError(f"cannot build {what}: {error}") from error
+    except (TypeError, ConfigurationError) as error:
+        raise click.UsageError(f"cannot build {what}: {error}") from error
 
 
 def _network(sizes: list[int], activation: _Spec, output: _Spec, seed: int, dtype: Any) -> Layer:
+    """The network ``sizes`` with the given hidden and output activations."""
     with _building(f"the network ({activation} hidden, {output} output)"):
         return mlp(
             sizes,

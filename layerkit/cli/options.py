@@ -15,6 +15,7 @@ _Spec(name='leaky_relu', options={'slope': 0.1})
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -270,3 +271,40 @@ def _refuse(ctx: click.Context, names: tuple[str, ...], reason: str) -> None:
     if flags:
         verb = "does" if len(flags) == 1 else "do"
         raise click.UsageError(f"{', '.join(flags)} {verb} not apply {reason}", ctx)
+
+
+class _Data(click.ParamType):
+    """A built-in data set name, or a file name (whose existence is checked when it is read).
+
+    A word that is neither a built-in name nor an existing file is a usage error with the
+    closest built-in name as suggestion; a path (with a suffix or a directory) is left for the
+    reader, whose missing file is an exit 1 like any other.
+    """
+
+    name = "NAME|FILE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from .data import BUILTIN
+
+        text = str(value)
+        if text in BUILTIN:
+            return text
+        if not text.strip() or "\0" in text:
+            self.fail(f"expected a data set name or a file, got {_shown(text)}", param, ctx)
+        path = Path(text)
+        try:
+            if path.exists() or path.suffix or len(path.parts) > 1:
+                return text
+        except OSError:  # a name too long, say: reading it will say so
+            return text
+        close = difflib.get_close_matches(text.lower(), BUILTIN, n=1)
+        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        self.fail(
+            f"no data set named {_shown(text)} and no such file.{suggestion} Built-in data "
+            f"sets: {', '.join(BUILTIN)}; or give a CSV or NPZ file",
+            param,
+            ctx,
+        )
+
+
+DATA = _Data()
