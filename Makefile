@@ -1,42 +1,77 @@
-# The two commands in the README are `make run` and `make test`; each sets up what it needs.
+# The two commands in the README are `make run` and `make test`; each sets up what it needs in
+# a local virtual environment (.venv), one level at a time: `make run` installs only what the
+# main job needs (requirements-run.txt), `make test` adds the test and docs tools
+# (requirements-dev.txt). `make help` lists the targets.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check install --quiet
+# Extra arguments for `python -m venv` (the tests of this Makefile pass --without-pip).
+VENV_ARGS :=
 
-.PHONY: run test lint unit docs browser bench clean
+# One stamp per level, written only after that level's pip call succeeded. While a call runs,
+# .incomplete exists; if it fails or is interrupted, the next make rebuilds the venv.
+MADE       := $(VENV)/.made-by-make
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+DECLARED   := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
-# The virtual environment is rebuilt whenever a file that declares a dependency changes.
-$(STAMP): pyproject.toml requirements-dev.txt $(wildcard plugins/*/pyproject.toml)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@
+.DEFAULT_GOAL := help
+.PHONY: help run test setup setup-dev lint unit docs browser bench clean FORCE
 
-run: $(STAMP)
+help: ## list the targets, one line each
+	@echo "usage: make TARGET   (the virtual environment is $(VENV), made with PYTHON=$(PYTHON))"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1|\2/' \
+		| awk -F'|' '{ printf "  %-11s %s\n", $$1, $$2 }'
+
+# Checked on every call: a venv of another Python, or one a failed set-up left, is rebuilt.
+$(MADE): FORCE
+	@bash scripts/ensure_venv.sh "$(PYTHON)" $(VENV) $(VENV_ARGS)
+
+$(RUN_STAMP): $(MADE) requirements-run.txt $(DECLARED)
+	@touch $(VENV)/.incomplete
+	$(PIP) -r requirements-run.txt
+	@rm $(VENV)/.incomplete
+	@touch $@
+
+$(TEST_STAMP): $(RUN_STAMP) requirements-dev.txt
+	@touch $(VENV)/.incomplete
+	$(PIP) -r requirements-dev.txt
+	@rm $(VENV)/.incomplete
+	@touch $@
+
+setup: $(RUN_STAMP) ## install what `make run` needs: layerkit[cli] and the first-party plugins
+
+setup-dev: $(TEST_STAMP) ## add what `make test` needs: the test, docs and plot tools
+
+run: $(RUN_STAMP) ## the main job: `layerkit train` on the half adder
 	$(BIN)/layerkit train
 
-test: lint unit docs browser
+test: lint docs unit browser ## the whole test suite: lint, docs, unit, browser
 
-lint: $(STAMP)
+lint: $(TEST_STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser"
+# The tests that read the built site use the one `make docs` just built (LAYERKIT_SITE), so
+# one make call builds it once; pytest run by hand builds its own.
+unit: $(TEST_STAMP) docs ## every test but the browser ones, docs examples included
+	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m "not browser"
 
-docs: $(STAMP)
+docs: $(TEST_STAMP) ## build the site into site/ with mkdocs build --strict
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-browser: $(STAMP)
+browser: $(TEST_STAMP) docs ## open the site in headless Chromium (installs Debian's chromium)
 	bash scripts/install_chromium.sh
-	$(BIN)/python -m pytest -m browser
+	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m browser
 
 # PyTorch (the CPU build) is only for the benchmark's comparison column, so it is installed
 # here and not by the test set-up; without it the column says "not installed".
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet "torch==2.13.0" || echo "PyTorch could not be installed: its column will be empty"
+bench: $(RUN_STAMP) ## the speed benchmark (installs the CPU build of PyTorch to compare)
+	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: its column will be empty"
 	$(BIN)/python benchmarks/train_step.py $(BENCH_ARGS)
 
-clean:
+clean: ## remove the venv, the built site and the caches
 	rm -rf $(VENV) site .pytest_cache .ruff_cache .hypothesis
+
+FORCE:
