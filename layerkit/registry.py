@@ -5,6 +5,21 @@ installed with an entry point in the group ``layerkit``, and plugin objects regi
 time with ``plugin_manager().register(obj, name=...)``. Every lookup asks the plugins anew,
 so a plugin registered at run time is seen at once.
 
+A broken plugin cannot break the host. It is set aside (quarantined), reported by
+`failed_plugins` and warned about once with a `PluginWarning`, and everything else keeps
+working:
+
+- a plugin whose import fails, even with ``sys.exit()``, is not loaded;
+- a plugin whose hook raises, returns something, or registers anything invalid (a bad name,
+  an instance, a function, a class of the wrong kind, one name twice) loses *all* its
+  components of that kind, since keeping half of them would hide the bug;
+- a name that two plugins register is set aside: its lookup fails naming both, and each
+  plugin keeps its other components;
+- a name of the built-in plugin ``"layerkit"`` (``"sigmoid"``, ``"l2"``) stays the built-in;
+  another plugin's registration of it is ignored and reported.
+
+Only ``KeyboardInterrupt`` (and ``os._exit``) from a plugin still ends the program.
+
 Two environment variables control loading from installed packages:
 
 ``LAYERKIT_DISABLE_PLUGIN_AUTOLOAD``
@@ -18,16 +33,24 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata
+import inspect
 import os
 import re
+import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pluggy
 
 from . import default_plugins, hookspecs
-from .errors import PluginError, UnknownComponentError
+from .errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    LayerkitError,
+    PluginError,
+    UnknownComponentError,
+)
 from .layer import Layer
 from .loss import Loss
 
@@ -52,12 +75,22 @@ BUILTIN = "layerkit"
 
 Kind = Literal["activation", "loss"]
 _BASES: dict[Kind, type] = {"activation": Layer, "loss": Loss}
+_OTHER_KIND: dict[Kind, Kind] = {"activation": "loss", "loss": "activation"}
 _HOOKS: dict[Kind, str] = {"activation": "register_activations", "loss": "register_losses"}
+_EXAMPLES: dict[Kind, str] = {"activation": "sigmoid", "loss": "l2"}
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+_SHOWN = 80  # characters of a plugin's value or message quoted in an error
 
 
 class PluginWarning(UserWarning):
-    """A plugin could not be loaded; layerkit carries on without it."""
+    """A plugin, or one name of it, was set aside; layerkit carries on without it.
+
+    The message is one line; ``plugin`` is the name of the plugin it is about.
+    """
+
+    def __init__(self, message: str, plugin: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
 
 
 @dataclass(frozen=True)
@@ -75,9 +108,24 @@ class Component:
     """That distribution's version."""
 
 
+@dataclass
+class _Found:
+    """What one round of asking every plugin for components of one kind gave."""
+
+    components: dict[str, Component] = field(default_factory=dict)
+    contested: dict[str, list[str]] = field(default_factory=dict)
+    """Names registered by two or more plugins (not the built-in): name → those plugins."""
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    """Plugin → why it, or one of its names, was set aside."""
+    quarantined: dict[str, str] = field(default_factory=dict)
+    """Name → the set-aside plugin that tried to register it."""
+
+
 _manager: pluggy.PluginManager | None = None
 _distributions: dict[str, tuple[str, str]] = {}
-_failures: dict[str, str] = {}
+_load_failures: dict[str, str] = {}
+_warned: set[str] = set()
+_running = threading.local()  # the plugin hook this thread is running, if any
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -87,8 +135,14 @@ def plugin_manager() -> pluggy.PluginManager:
         manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         manager.add_hookspecs(hookspecs)
         manager.register(default_plugins, name=BUILTIN)
-        _load_entry_points(manager)
-        _manager = manager
+        _manager = manager  # a plugin that looks a component up while importing sees this one
+        try:
+            _load_entry_points(manager)
+        except BaseException:  # KeyboardInterrupt: the next lookup starts again
+            reset_plugin_manager()
+            raise
+        for plugin, reason in list(_load_failures.items()):
+            _warn(plugin, reason)
     return _manager
 
 
@@ -97,94 +151,64 @@ def reset_plugin_manager() -> None:
     global _manager
     _manager = None
     _distributions.clear()
-    _failures.clear()
+    _load_failures.clear()
+    _warned.clear()
 
 
 def failed_plugins() -> dict[str, str]:
-    """Return the plugins that failed to load, each with the reason."""
+    """Return the plugins that were set aside, each with the reason.
+
+    A plugin is listed when it failed to load, when a hook of it raised or registered
+    something invalid (it then provides nothing of that kind), or when a name it registers
+    is also registered by another plugin (only that name is set aside).
+
+    Examples
+    --------
+    >>> failed_plugins()  # every installed plugin loaded and registered cleanly
+    {}
+    """
     plugin_manager()
-    return dict(_failures)
-
-
-def _load_entry_points(manager: pluggy.PluginManager) -> None:
-    if os.environ.get(AUTOLOAD_ENV, "") not in ("", "0"):
-        return
-    allowed = os.environ.get(LOAD_ENV)
-    allow = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
-    for distribution in importlib.metadata.distributions():
-        project = distribution.metadata["name"]
-        for entry_point in distribution.entry_points:
-            if entry_point.group != hookspecs.PROJECT_NAME:
-                continue
-            name = entry_point.name
-            if allow is not None and name not in allow and project not in allow:
-                continue
-            if manager.get_plugin(name) is not None or manager.is_blocked(name):
-                continue
-            where = f"plugin {name!r} from distribution {project} {distribution.version}"
-            try:
-                plugin = entry_point.load()
-                manager.register(plugin, name=name)
-                manager.check_pending()  # a misspelled hook name is caught here
-            except Exception as error:
-                if manager.get_plugin(name) is not None:
-                    manager.unregister(name=name)
-                _failures[name] = f"{where} failed to load: {type(error).__name__}: {error}"
-                warnings.warn(_failures[name], PluginWarning, stacklevel=3)
-                continue
-            _distributions[name] = (project, distribution.version)
-
-
-def _collect(kind: Kind) -> dict[str, Component]:
-    """Ask every plugin to register its components of ``kind``; refuse duplicates."""
-    manager = plugin_manager()
-    found: dict[str, Component] = {}
-    base = _BASES[kind]
-    for implementation in getattr(manager.hook, _HOOKS[kind]).get_hookimpls():
-        plugin = implementation.plugin_name
-
-        def register(name: str, cls: type, plugin: str = plugin) -> None:
-            if not isinstance(name, str) or not _NAME.match(name):
-                raise PluginError(
-                    f"plugin {plugin!r} registered {kind} name {name!r}; names are lower-case "
-                    f"identifiers such as 'leaky_relu'"
-                )
-            if not (isinstance(cls, type) and issubclass(cls, base)):
-                raise PluginError(
-                    f"plugin {plugin!r} registered {kind} {name!r} as {cls!r}, which is not a "
-                    f"subclass of layerkit.{base.__name__}"
-                )
-            if name in found:
-                raise PluginError(
-                    f"{kind} {name!r} is registered by two plugins, {found[name].plugin!r} and "
-                    f"{plugin!r}; uninstall one, or choose with {LOAD_ENV}"
-                )
-            distribution, version = _distributions.get(plugin, (None, None))
-            found[name] = Component(name, cls, kind, plugin, distribution, version)
-
-        try:
-            implementation.function(register=register)
-        except PluginError:
-            raise
-        except Exception as error:
-            raise PluginError(
-                f"plugin {plugin!r} raised {type(error).__name__} in {_HOOKS[kind]}: {error}"
-            ) from error
-    return found
+    failures = dict(_load_failures)
+    for kind in _HOOKS:
+        for plugin, reasons in _collect(kind).failures.items():
+            failures[plugin] = "; ".join(
+                [failures[plugin], *reasons] if plugin in failures else reasons
+            )
+    return failures
 
 
 def activations() -> dict[str, Component]:
-    """Return every registered activation: name → `Component` (class and providing plugin)."""
-    return _collect("activation")
+    """Return every registered activation: name → `Component` (class and providing plugin).
+
+    Never raises because of a plugin: a set-aside plugin's activations and a name two plugins
+    register are left out, and `failed_plugins` says why.
+    """
+    return _collect("activation").components
 
 
 def losses() -> dict[str, Component]:
-    """Return every registered loss: name → `Component` (class and providing plugin)."""
-    return _collect("loss")
+    """Return every registered loss: name → `Component` (class and providing plugin).
+
+    Never raises because of a plugin: a set-aside plugin's losses and a name two plugins
+    register are left out, and `failed_plugins` says why.
+    """
+    return _collect("loss").components
 
 
 def activation(name: str, **options: Any) -> Layer:
     """Return a new instance of the activation registered as ``name``.
+
+    Raises
+    ------
+    ComponentTypeError
+        When ``name`` is not a string.
+    UnknownComponentError
+        When no plugin registers ``name`` (the message lists the registered names).
+    PluginError
+        When two plugins register ``name``: the message names both.
+    ConfigurationError
+        When the class refuses ``options``; the original error is chained. An error of
+        layerkit's own (a `LayerkitError`) passes through with a note naming the component.
 
     Examples
     --------
@@ -197,6 +221,8 @@ def activation(name: str, **options: Any) -> Layer:
 def loss(name: str, **options: Any) -> Loss:
     """Return a new instance of the loss registered as ``name``.
 
+    Raises the same errors as `activation`.
+
     Examples
     --------
     >>> loss("l2", reduction="sum")
@@ -205,25 +231,278 @@ def loss(name: str, **options: Any) -> Loss:
     return _build(_find("loss", name), options)
 
 
+# ---------------------------------------------------------------------------- loading
+def _load_entry_points(manager: pluggy.PluginManager) -> None:
+    if os.environ.get(AUTOLOAD_ENV, "") not in ("", "0"):
+        return
+    allowed = os.environ.get(LOAD_ENV)
+    allow = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
+    for distribution in importlib.metadata.distributions():
+        try:
+            project, version = str(distribution.metadata["name"]), str(distribution.version)
+            entry_points = [
+                entry_point
+                for entry_point in distribution.entry_points
+                if entry_point.group == hookspecs.PROJECT_NAME
+            ]
+        except Exception:  # a broken install's metadata names no layerkit plugin we could load
+            continue
+        for entry_point in entry_points:
+            name = entry_point.name
+            if allow is not None and name not in allow and project not in allow:
+                continue
+            if manager.is_blocked(name):
+                continue
+            where = f"plugin {name!r} from distribution {project} {version}"
+            if manager.get_plugin(name) is not None:
+                other = _where(name)
+                _load_failures[f"{name} ({project} {version})"] = (
+                    f"{where} is not loaded: {other} already has that name; uninstall one"
+                )
+                continue
+            try:
+                plugin = entry_point.load()
+                manager.register(plugin, name=name)
+                manager.check_pending()  # a misspelled hook name is caught here
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # SystemExit too: a plugin must not end the host
+                if manager.get_plugin(name) is not None:
+                    manager.unregister(name=name)
+                _load_failures[name] = f"{where} failed to load: {_describe(error)}"
+                continue
+            _distributions[name] = (project, version)
+
+
+# ------------------------------------------------------------------------- collecting
+def _collect(kind: Kind) -> _Found:
+    """Ask every plugin for its components of ``kind``; set aside what is broken."""
+    manager = plugin_manager()
+    running = getattr(_running, "hook", None)
+    if running is not None:
+        raise PluginError(
+            f"{_where(running[0])} looked up {kind}s inside its {running[1]} hook; a hook "
+            f"may only call register(name, cls)"
+        )
+    found = _Found()
+    offered: dict[str, list[Component]] = {}
+    implementations = getattr(manager.hook, _HOOKS[kind]).get_hookimpls()
+    # The built-in plugin first, so that its names come first and win.
+    for implementation in sorted(implementations, key=lambda impl: impl.plugin_name != BUILTIN):
+        components, problem = _run_hook(implementation, kind)
+        if problem is not None:
+            found.failures.setdefault(implementation.plugin_name, []).append(problem)
+            for component in components:
+                found.quarantined.setdefault(component.name, component.plugin)
+            continue
+        for component in components:
+            offered.setdefault(component.name, []).append(component)
+    for name, offers in offered.items():
+        builtin = [offer for offer in offers if offer.plugin == BUILTIN]
+        others = [offer.plugin for offer in offers if offer.plugin != BUILTIN]
+        if builtin:
+            found.components[name] = builtin[0]
+            for plugin in others:
+                found.failures.setdefault(plugin, []).append(
+                    f"{_where(plugin)} registers {kind} {name!r}, a name built into layerkit; "
+                    f"the built-in is kept and this registration ignored (use another name)"
+                )
+        elif len(offers) == 1:
+            found.components[name] = offers[0]
+        else:
+            found.contested[name] = others
+            for plugin in others:
+                rivals = _and([repr(other) for other in others if other != plugin])
+                found.failures.setdefault(plugin, []).append(
+                    f"{_where(plugin)} registers {kind} {name!r}, as does plugin {rivals}; "
+                    f"the name is set aside until one is uninstalled or {LOAD_ENV} loads one"
+                )
+    for plugin, reasons in found.failures.items():
+        for reason in reasons:
+            _warn(plugin, reason)
+    return found
+
+
+def _run_hook(implementation: Any, kind: Kind) -> tuple[list[Component], str | None]:
+    """Run one plugin's hook; return what it registered and why it is set aside, if it is.
+
+    The components come back even when the plugin is set aside, so that a lookup of one of
+    their names can say which plugin would have provided it.
+    """
+    plugin, hook = implementation.plugin_name, _HOOKS[kind]
+    where = _where(plugin)
+    if implementation.hookwrapper or implementation.wrapper:
+        return [], f"{where} declares {hook} as a hook wrapper; declare it as a plain hook"
+    distribution, version = _distributions.get(plugin, (None, None))
+    registered: list[Component] = []
+    problems: list[str] = []
+    hook_returned = False
+
+    def register(name: str, cls: type) -> None:
+        if hook_returned:
+            raise PluginError(f"{where} called register after its {hook} hook returned")
+        problem = _invalid(kind, name, cls, {component.name for component in registered})
+        if problem is not None:
+            problems.append(f"{where} {problem}")
+        else:
+            name = str.__str__(name)  # a plain str, whatever subclass was passed
+            registered.append(Component(name, cls, kind, plugin, distribution, version))
+
+    arguments = {"register": register}
+    outer, _running.hook = getattr(_running, "hook", None), (plugin, hook)
+    try:
+        result = implementation.function(*[arguments[name] for name in implementation.argnames])
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: a plugin must not end the host
+        return registered, f"{where} raised {_describe(error)} in {hook}"
+    finally:
+        hook_returned = True
+        _running.hook = outer
+    if result is not None:
+        if inspect.iscoroutine(result) or inspect.isgenerator(result):
+            result.close()  # never started; closing it spares a "never awaited" warning
+        return registered, (
+            f"{where}'s {hook} returned {_shown(result)}; a hook calls register(name, cls) for "
+            f"each component and returns None (it may not be async or a generator)"
+        )
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return registered, problems[0] + more
+    return registered, None
+
+
+def _invalid(kind: Kind, name: object, cls: object, taken: set[str]) -> str | None:
+    """Why ``register(name, cls)`` is refused for a component of ``kind``, or None."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        return (
+            f"registered {kind} name {_shown(name)}; names are lower-case identifiers such "
+            f"as 'leaky_relu'"
+        )
+    if name in taken:
+        return f"registered {kind} {name!r} twice"
+    base = _BASES[kind]
+    try:
+        if isinstance(cls, type) and issubclass(cls, base):
+            return None
+        other = _BASES[_OTHER_KIND[kind]]
+        hint = (
+            f"; it is a {other.__name__}: register it in {_HOOKS[_OTHER_KIND[kind]]}"
+            if isinstance(cls, type) and issubclass(cls, other)
+            else "; register the class itself, not an instance"
+            if isinstance(cls, (Layer, Loss))
+            else ""
+        )
+    except Exception as error:  # a metaclass whose subclass check raises
+        hint = f"; checking it raised {_describe(error)}"
+    return (
+        f"registered {kind} {name!r} as {_shown(cls)}, which is not a subclass of "
+        f"layerkit.{base.__name__}{hint}"
+    )
+
+
+# ---------------------------------------------------------------------------- lookup
 def _find(kind: Kind, name: str) -> Component:
-    registered = _collect(kind)
-    if name in registered:
-        return registered[name]
-    close = difflib.get_close_matches(str(name), registered, n=1)
+    if not isinstance(name, str):
+        raise ComponentTypeError(
+            f"{kind} names are strings such as {_EXAMPLES[kind]!r}; got {_shown(name)} of "
+            f"type {type(name).__name__}"
+        )
+    found = _collect(kind)
+    if name in found.components:
+        return found.components[name]
+    if name in found.contested:
+        plugins = found.contested[name]
+        choices = " or ".join(f"{LOAD_ENV}={plugin}" for plugin in plugins)
+        raise PluginError(
+            f"{kind} {name!r} is registered by {len(plugins)} plugins, "
+            f"{_and([repr(plugin) for plugin in plugins])}, so layerkit uses neither; "
+            f"uninstall one, or load only one with {choices}"
+        )
+    registered = found.components
+    if name in found.quarantined:
+        plugin = found.quarantined[name]
+        raise UnknownComponentError(
+            f"no {kind} named {name!r}: the plugin that registers it was set aside "
+            f"({found.failures[plugin][0]}). Available: {', '.join(sorted(registered))}"
+        )
+    close = difflib.get_close_matches(name, registered, n=1)
     suggestion = f" Did you mean {close[0]!r}?" if close else ""
+    failed = _load_failures.keys() | found.failures.keys()
+    set_aside = (
+        f" Set aside because they are broken: {', '.join(map(repr, sorted(failed)))} "
+        f"(see lk.failed_plugins())."
+        if failed
+        else ""
+    )
     raise UnknownComponentError(
-        f"no {kind} named {name!r}.{suggestion} Available: {', '.join(sorted(registered))}. "
-        f"A plugin may provide more: install a package that registers it under the "
-        f"'layerkit' entry-point group (see `layerkit plugins`)."
+        f"no {kind} named {_shown(name)}.{suggestion} Available: "
+        f"{', '.join(sorted(registered))}. A plugin may provide more: install a package that "
+        f"registers it under the 'layerkit' entry-point group (see `layerkit plugins`).{set_aside}"
     )
 
 
 def _build(component: Component, options: dict[str, Any]) -> Any:
+    """Call the component's class with ``options``; its errors become layerkit errors."""
+    what = (
+        f"{component.kind} {component.name!r} from plugin {component.plugin!r} with options "
+        f"{_shown(options)}"
+    )
     try:
         return component.cls(**options)
-    except TypeError as error:
-        error.add_note(
-            f"while building {component.kind} {component.name!r} from plugin "
-            f"{component.plugin!r} with options {options}"
-        )
+    except LayerkitError as error:  # already says what is wrong: keep its type, add where
+        error.add_note(f"while building {what}")
         raise
+    except Exception as error:
+        raise ConfigurationError(f"cannot build {what}: {_describe(error)}") from error
+
+
+# --------------------------------------------------------------------------- messages
+def _where(plugin: str) -> str:
+    """``plugin 'x' from distribution d 1.0``, or without the distribution at run time."""
+    if plugin in _distributions:
+        project, version = _distributions[plugin]
+        return f"plugin {plugin!r} from distribution {project} {version}"
+    return f"plugin {plugin!r}"
+
+
+def _warn(plugin: str, reason: str) -> None:
+    """Warn once per manager about ``reason`` (a plugin asked again fails again)."""
+    if reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(PluginWarning(reason, plugin), stacklevel=4)
+
+
+def _describe(error: BaseException) -> str:
+    """``TypeName: message`` on one line, even for an exception whose ``str`` raises."""
+    name = type(error).__name__
+    try:
+        message = _one_line(str(error))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        message = "(its message could not be shown)"
+    return f"{name}: {_cut(message, 3 * _SHOWN)}" if message else name
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` on one line and cut short, even for a value whose ``repr`` raises."""
+    try:
+        text = _one_line(repr(value))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        text = f"<{type(value).__name__} object>"
+    return _cut(text, _SHOWN)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -2,60 +2,30 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import inspect
-import sys
 import types
 
 import numpy as np
 import pytest
+from plugins.broken_plugins import (
+    BROKEN,
+    Absolute,
+    Broken,
+    Cube,
+    FakeDistribution,
+    install,
+    plugin_module,
+)
 
 import layerkit as lk
 from layerkit import hookspecs
-from layerkit.errors import PluginError, UnknownComponentError
+from layerkit.errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    PluginError,
+    UnknownComponentError,
+)
 from layerkit.registry import AUTOLOAD_ENV, LOAD_ENV, PluginWarning, reset_plugin_manager
-
-
-class Cube(lk.Activation):
-    """A tiny activation for the tests: y = x³."""
-
-    def function(self, x):
-        return x**3
-
-    def derivative(self, x, y):
-        return 3 * x**2
-
-
-class Absolute(lk.Loss):
-    """A tiny loss for the tests: Σ|y − t|."""
-
-    def forward(self, y, t):
-        self._sign = np.sign(np.asarray(y) - np.asarray(t)) * self._batch_scale(np.asarray(y))
-        return float(np.sum(np.abs(np.asarray(y) - np.asarray(t)))) * self._batch_scale(y)
-
-    def backward(self):
-        return self._sign
-
-
-def plugin_module(name: str, **hooks) -> types.ModuleType:
-    """A module object holding ``hooks`` as ``@hookimpl`` functions, as a plugin package would."""
-    module = types.ModuleType(name)
-    for hook_name, function in hooks.items():
-        function.__name__ = hook_name
-        setattr(module, hook_name, lk.hookimpl(function))
-    return module
-
-
-class FakeDistribution:
-    """Stands in for an installed distribution with entry points in the ``layerkit`` group."""
-
-    def __init__(self, name: str, entry_points: dict[str, str], version: str = "1.0") -> None:
-        self.metadata = {"name": name}
-        self.version = version
-        self.entry_points = [
-            importlib.metadata.EntryPoint(name=ep, value=module, group="layerkit")
-            for ep, module in entry_points.items()
-        ]
 
 
 @pytest.fixture(autouse=True)
@@ -70,14 +40,10 @@ def fresh_manager():
 def installed(monkeypatch):
     """Replace the installed distributions with fakes; modules are placed in sys.modules."""
 
-    def install(*distributions: FakeDistribution, modules: dict[str, types.ModuleType]):
-        for name, module in modules.items():
-            monkeypatch.setitem(sys.modules, name, module)
-        monkeypatch.setattr(importlib.metadata, "distributions", lambda: list(distributions))
+    def install_fakes(*distributions: FakeDistribution, modules: dict[str, types.ModuleType]):
+        install(monkeypatch, *distributions, modules=modules)
 
-    monkeypatch.delenv(AUTOLOAD_ENV, raising=False)
-    monkeypatch.delenv(LOAD_ENV, raising=False)
-    return install
+    return install_fakes
 
 
 def cube_plugin(register):
@@ -195,52 +161,232 @@ def test_unknown_name_lists_what_is_available():
         lk.loss("mse")
 
 
-def test_duplicate_name_names_both_plugins(installed):
+@pytest.mark.guarantee("plugins")
+@pytest.mark.parametrize("build", [lk.activation, lk.loss], ids=["activation", "loss"])
+@pytest.mark.parametrize("name", [["tanh"], None, 5, b"sigmoid", {"l2": 1}, 1.5])
+def test_a_name_that_is_not_a_string_is_a_component_type_error(build, name):
+    """Unhashable or non-string names get a layerkit error, never a bare TypeError."""
+    with pytest.raises(ComponentTypeError, match="names are strings such as") as caught:
+        build(name)
+    assert isinstance(caught.value, TypeError)
+    assert type(name).__name__ in str(caught.value)
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_name_two_plugins_register_is_set_aside_naming_both(installed, monkeypatch):
+    """Only the contested name fails, naming both plugins and how to choose; the rest works."""
+
+    def first(register):
+        register("cube", Cube)
+        register("first_only", Cube)
+
+    def second(register):
+        register("second_only", Cube)
+        register("cube", Cube)
+
+    installed(
+        FakeDistribution("layerkit-first", {"first": "fake_first"}),
+        FakeDistribution("layerkit-second", {"second": "fake_second"}),
+        modules={
+            "fake_first": plugin_module("fake_first", register_activations=first),
+            "fake_second": plugin_module("fake_second", register_activations=second),
+        },
+    )
+    with pytest.warns(PluginWarning, match="registers activation 'cube'"):
+        registered = lk.activations()
+    assert {"sigmoid", "first_only", "second_only"} <= set(registered)
+    assert "cube" not in registered
+    with pytest.raises(PluginError, match="'cube' is registered by 2 plugins") as caught:
+        lk.activation("cube")
+    message = str(caught.value)
+    assert "'first'" in message and "'second'" in message
+    assert "uninstall one" in message and f"{LOAD_ENV}=first" in message
+    failed = lk.failed_plugins()
+    assert "'second'" in failed["first"] and "'first'" in failed["second"]
+    assert isinstance(lk.activation("second_only"), Cube)
+    lk.mlp([2, 3, 1], activation="first_only", seed=0)
+
+    reset_plugin_manager()  # the allow-list settles it
+    monkeypatch.setenv(LOAD_ENV, "first")
+    assert lk.activations()["cube"].plugin == "first"
+    assert lk.failed_plugins() == {}
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_builtin_name_stays_the_builtin(installed, tmp_path):
+    """A plugin registering "sigmoid" cannot take it over, nor break models that use it."""
+
     def sigmoid_again(register):
         register("sigmoid", Cube)
+        register("cube", Cube)
+
+    def l2_again(register):
+        register("l2", Absolute)
 
     installed(
         FakeDistribution("layerkit-clash", {"clash": "fake_clash"}),
-        modules={"fake_clash": plugin_module("fake_clash", register_activations=sigmoid_again)},
+        modules={
+            "fake_clash": plugin_module(
+                "fake_clash", register_activations=sigmoid_again, register_losses=l2_again
+            )
+        },
     )
-    with pytest.raises(PluginError, match="'sigmoid' is registered by two plugins") as caught:
-        lk.activation("sigmoid")
-    assert "'layerkit'" in str(caught.value) and "'clash'" in str(caught.value)
+    with pytest.warns(PluginWarning, match="'sigmoid', a name built into layerkit"):
+        assert lk.activations()["sigmoid"].cls is lk.Sigmoid
+    with pytest.warns(PluginWarning, match="'l2', a name built into layerkit"):
+        assert lk.losses()["l2"].cls is lk.L2Loss
+    assert isinstance(lk.activation("sigmoid"), lk.Sigmoid)
+    assert isinstance(lk.activation("cube"), Cube)  # its other names keep working
+    reason = lk.failed_plugins()["clash"]
+    assert "'sigmoid'" in reason and "'l2'" in reason and "\n" not in reason
+    net = lk.mlp([2, 3, 1], seed=0)
+    net.save(tmp_path / "net.npz", loss=lk.L2Loss())
+    assert repr(lk.load(tmp_path / "net.npz")) == repr(net)
 
 
-@pytest.mark.parametrize(
-    ("name", "cls", "words"),
-    [
-        ("cube", object, "not a subclass of layerkit.Layer"),
-        ("cube", Cube(), "not a subclass of layerkit.Layer"),
-        ("Cube", Cube, "lower-case identifiers"),
-        ("", Cube, "lower-case identifiers"),
-    ],
-)
-def test_wrong_registration_is_a_type_error_naming_the_plugin(installed, name, cls, words):
-    def bad(register):
-        register(name, cls)
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+@pytest.mark.parametrize("broken", BROKEN, ids=[broken.id for broken in BROKEN])
+def test_a_broken_plugin_is_set_aside_and_everything_else_works(broken, monkeypatch, tmp_path):
+    """Whatever a plugin does wrong, only it is set aside; lookups, mlp, save and load work."""
+    broken.install(monkeypatch, tmp_path, keep_installed=True)
+    registered = lk.activations()  # never raises because of a plugin
+    lk.losses()
+    reason = lk.failed_plugins()["bad"]
+    assert broken.why in reason and "\n" not in reason and len(reason) < 500
+    assert ("cube" in registered) is not broken.whole  # a half-broken hook provides nothing
+    if broken.whole:
+        with pytest.raises(UnknownComponentError, match="'bad'"):
+            lk.activation("cube")
+    assert isinstance(lk.activation("relu"), lk.Layer)  # from the first-party plugin
+    assert isinstance(lk.loss("cross_entropy"), lk.Loss)
+    net = lk.mlp([2, 3, 1], seed=0)
+    net.save(tmp_path / "net.npz")
+    assert repr(lk.load(tmp_path / "net.npz")) == repr(net)
+    lk.Sequential(lk.Dense(2, 1, seed=0)).save(tmp_path / "dense.npz")
+    lk.load(tmp_path / "dense.npz")
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.parametrize("broken", BROKEN[:6], ids=[broken.id for broken in BROKEN[:6]])
+def test_a_broken_plugin_is_warned_about_once_in_one_line(broken, monkeypatch, tmp_path):
+    broken.install(monkeypatch, tmp_path)
+    with pytest.warns(PluginWarning) as warned:
+        lk.activations()
+    assert [str(warning.message) for warning in warned] == [lk.failed_plugins()["bad"]]
+    assert warned[0].message.plugin == "bad"
+    lk.activations()  # filterwarnings=error: a second warning would fail here
+    lk.failed_plugins()
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_a_long_multi_line_message_is_one_short_line(installed):
+    def explode(register):
+        raise RuntimeError("first line\n" + "x" * 100_000)
 
     installed(
-        FakeDistribution("layerkit-bad", {"bad": "fake_bad"}),
-        modules={"fake_bad": plugin_module("fake_bad", register_activations=bad)},
+        FakeDistribution("layerkit-boom", {"boom": "fake_boom"}),
+        modules={"fake_boom": plugin_module("fake_boom", register_losses=explode)},
     )
-    with pytest.raises(PluginError, match=words) as caught:
+    assert set(lk.losses()) == {"l2"}
+    reason = lk.failed_plugins()["boom"]
+    assert "plugin 'boom' from distribution layerkit-boom 1.0 raised RuntimeError" in reason
+    assert "in register_losses" in reason and "first line x" in reason
+    assert "\n" not in reason and len(reason) < 500
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.parametrize("where", ["hook", "import"])
+def test_keyboard_interrupt_still_stops_the_program(where, monkeypatch, tmp_path):
+    """Ctrl-C is the user's, not the plugin's: it propagates, and the next lookup starts anew."""
+
+    def interrupted(register):
+        raise KeyboardInterrupt
+
+    broken = Broken(
+        "interrupt",
+        "",
+        {"register_activations": interrupted},
+        source="raise KeyboardInterrupt" if where == "import" else None,
+    )
+    broken.install(monkeypatch, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
         lk.activations()
-    assert isinstance(caught.value, TypeError)
-    assert "plugin 'bad'" in str(caught.value)
+    if where == "import":  # no half-loaded manager is kept: the next lookup loads again
+        with pytest.raises(KeyboardInterrupt):
+            lk.activations()
+    install(monkeypatch)  # uninstalled
+    reset_plugin_manager()
+    assert set(lk.activations()) == {"sigmoid"}
 
 
-def test_loss_registered_as_activation_is_refused(installed):
-    def bad(register):
-        register("absolute", Absolute)
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_register_after_the_hook_returned_is_refused(monkeypatch):
+    """A plugin that keeps the callback cannot register behind the registry's back."""
+    monkeypatch.setenv(AUTOLOAD_ENV, "1")
+    kept = []
 
+    class Hoarder:
+        @lk.hookimpl
+        def register_activations(self, register):
+            kept.append(register)
+
+    lk.plugin_manager().register(Hoarder(), name="hoarder")
+    lk.activations()
+    with pytest.raises(PluginError, match="after its register_activations hook returned"):
+        kept[0]("cube", Cube)
+    assert "cube" not in lk.activations()
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_a_hook_wrapper_is_set_aside(monkeypatch):
+    monkeypatch.setenv(AUTOLOAD_ENV, "1")
+
+    class Wrapper:
+        @lk.hookimpl(wrapper=True)
+        def register_activations(self, register):
+            register("cube", Cube)
+            return (yield)
+
+    lk.plugin_manager().register(Wrapper(), name="wrapper")
+    assert "cube" not in lk.activations()
+    assert "hook wrapper" in lk.failed_plugins()["wrapper"]
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_hook_without_the_register_argument_registers_nothing(monkeypatch):
+    """pluggy passes only the arguments a hook names; one that names none is still called."""
+    monkeypatch.setenv(AUTOLOAD_ENV, "1")
+    called = []
+
+    class Quiet:
+        @lk.hookimpl
+        def register_activations(self):
+            called.append(True)
+
+    lk.plugin_manager().register(Quiet(), name="quiet")
+    assert set(lk.activations()) == {"sigmoid"}
+    assert called == [True] and lk.failed_plugins() == {}
+
+
+@pytest.mark.guarantee("plugins")
+def test_an_entry_point_name_two_distributions_use_is_reported(installed):
+    """The second distribution's plugin of the same name is not loaded silently."""
     installed(
-        FakeDistribution("layerkit-bad", {"bad": "fake_bad"}),
-        modules={"fake_bad": plugin_module("fake_bad", register_activations=bad)},
+        FakeDistribution("layerkit-cube", {"cube": "fake_cube"}),
+        FakeDistribution("layerkit-cube-fork", {"cube": "fake_cube_fork"}, "9.9"),
+        modules={
+            "fake_cube": plugin_module("fake_cube", register_activations=cube_plugin),
+            "fake_cube_fork": plugin_module("fake_cube_fork", register_losses=absolute_plugin),
+        },
     )
-    with pytest.raises(PluginError, match=r"'absolute'.*not a subclass of layerkit.Layer"):
-        lk.activations()
+    with pytest.warns(PluginWarning, match="layerkit-cube-fork 9.9 is not loaded"):
+        assert lk.activations()["cube"].distribution == "layerkit-cube"
+    [(name, reason)] = lk.failed_plugins().items()
+    assert "layerkit-cube-fork" in name and "already has that name" in reason
 
 
 def test_plugin_failing_on_import_is_reported_and_the_rest_works(installed, monkeypatch):
@@ -269,22 +415,84 @@ def test_plugin_with_a_misspelled_hook_is_reported(installed):
     assert lk.plugin_manager().get_plugin("typo") is None
 
 
-def test_plugin_raising_in_its_hook_is_named(installed):
-    def explode(register):
+# ------------------------------------------------------------------- building components
+class Scaled(lk.Activation):
+    """y = x / scale, with a constructor that can fail in ordinary Python ways."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = 1 / float(scale)
+
+    def function(self, x):
+        return x * self.scale
+
+    def derivative(self, x, y):
+        return np.full_like(x, self.scale)
+
+
+@pytest.fixture
+def scaled(monkeypatch):
+    """The activation "scaled" from a plugin registered at run time as "scales"."""
+    monkeypatch.setenv(AUTOLOAD_ENV, "1")
+
+    class Scales:
+        @lk.hookimpl
+        def register_activations(self, register):
+            register("scaled", Scaled)
+
+    lk.plugin_manager().register(Scales(), name="scales")
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.parametrize(
+    ("name", "options", "original"),
+    [
+        ("sigmoid", {"bogus": 1}, TypeError),
+        ("scaled", {"scale": 10**400}, OverflowError),
+        ("scaled", {"scale": "wide"}, ValueError),
+        ("scaled", {"scale": 0}, ZeroDivisionError),
+        ("scaled", {"scale": None}, TypeError),
+        ("scaled", {"scale": 1, "extra": 2}, TypeError),
+    ],
+)
+def test_a_constructor_error_is_a_configuration_error(scaled, name, options, original):
+    """It names the kind, the name, the plugin and the options, chained to the original."""
+    with pytest.raises(ConfigurationError) as caught:
+        lk.activation(name, **options)
+    message = str(caught.value)
+    plugin = "layerkit" if name == "sigmoid" else "scales"
+    assert f"cannot build activation '{name}' from plugin '{plugin}'" in message
+    assert next(iter(options)) in message and original.__name__ in message
+    assert isinstance(caught.value.__cause__, original)
+    assert isinstance(caught.value, ValueError) and "\n" not in message
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_layerkit_error_from_a_constructor_passes_through_with_a_note():
+    """An error that already is a layerkit error keeps its type; a note says what was built."""
+    with pytest.raises(ConfigurationError, match="'mean' or 'sum'") as caught:
+        lk.loss("l2", reduction="median")
+    assert caught.value.__cause__ is None
+    assert caught.value.__notes__ == [
+        "while building loss 'l2' from plugin 'layerkit' with options {'reduction': 'median'}"
+    ]
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_the_lookup_of_a_set_aside_plugins_name_says_why(installed):
+    def half(register):
+        register("cube", Cube)
         raise RuntimeError("boom")
 
     installed(
-        FakeDistribution("layerkit-boom", {"boom": "fake_boom"}),
-        modules={"fake_boom": plugin_module("fake_boom", register_losses=explode)},
+        FakeDistribution("layerkit-half", {"half": "fake_half"}),
+        modules={"fake_half": plugin_module("fake_half", register_activations=half)},
     )
-    with pytest.raises(PluginError, match="plugin 'boom' raised RuntimeError in register_losses"):
-        lk.losses()
-
-
-def test_unknown_option_names_the_component():
-    with pytest.raises(TypeError) as caught:
-        lk.activation("sigmoid", slope=2)
-    assert any("activation 'sigmoid'" in note for note in caught.value.__notes__)
+    with pytest.raises(UnknownComponentError) as caught:
+        lk.activation("cube")
+    message = str(caught.value)
+    assert "no activation named 'cube'" in message and "was set aside" in message
+    assert "plugin 'half'" in message and "RuntimeError: boom" in message
 
 
 # ------------------------------------------------------------------------------------ mlp
