@@ -33,6 +33,8 @@ __all__ = [
     "check_gradient_shape",
     "float_dtype",
     "positive_int",
+    "random_seed",
+    "real_number",
 ]
 
 Array: TypeAlias = NDArray[np.floating[Any]]
@@ -146,7 +148,10 @@ def _coerce(value: object, who: object, name: str) -> np.ndarray:
         try:
             return np.asarray(value)
         except ValueError as error:
-            raise ShapeError(f"{who} could not make an array of the {name}: {error}") from error
+            raise ShapeError(
+                f"{who} expects {name} as a rectangular array, e.g. of shape (batch, features) "
+                f"with every row the same length, but the nested lists are ragged ({error})"
+            ) from error
     raise DTypeError(
         f"{who} expects a NumPy array or a list of numbers as {name}, got {type(value).__name__}"
     )
@@ -220,3 +225,32 @@ def positive_int(value: object, who: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ConfigurationError(f"{who} expects a positive integer {name}, got {name}={value!r}")
     return int(value)
+
+
+def random_seed(value: object, who: object, name: str = "seed") -> int | np.random.Generator | None:
+    """Return ``value`` if it can seed ``numpy.random.default_rng``, else raise.
+
+    Accepted: ``None`` (fresh entropy), a non-negative integer, a ``numpy.random.Generator``.
+    """
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:
+        return int(value)
+    raise ConfigurationError(
+        f"{who} expects {name} None, a non-negative integer or a numpy.random.Generator, "
+        f"got {name}={value!r}"
+    )
+
+
+def real_number(value: object, who: object, name: str, *, positive: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number (``> 0`` with ``positive``,
+    else ``>= 0``), else raise `ConfigurationError`."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            number = math.inf
+        if math.isfinite(number) and (number > 0 if positive else number >= 0):
+            return number
+    kind = "positive" if positive else "non-negative"
+    raise ConfigurationError(f"{who} expects a finite, {kind} {name}, got {name}={value!r}")

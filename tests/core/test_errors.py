@@ -270,7 +270,7 @@ JUNK = [
     pytest.param(np.array([[1.0, None]], dtype=object), DTypeError, "object", id="object-array"),
     pytest.param(np.array([[1 + 2j, 0j]]), DTypeError, "complex128", id="complex-array"),
     pytest.param(np.array([["a", "b"]]), DTypeError, "<U1", id="string-array"),
-    pytest.param([[1.0, 2.0], [3.0]], ShapeError, "could not make an array", id="ragged-list"),
+    pytest.param([[1.0, 2.0], [3.0]], ShapeError, "rectangular array", id="ragged-list"),
     pytest.param(np.ones((1, 2), dtype=np.float16), DTypeError, "float16", id="float16"),
 ]
 
