@@ -11,12 +11,17 @@ Run ``layerkit --help`` (or ``python -m layerkit.cli --help``) for the commands:
 The command line needs the optional packages click and tqdm (``pip install "layerkit[cli]"``);
 this module only imports them when `main` runs, and says how to install them if they are
 missing.
+
+A plugin that is set aside (see `layerkit.registry`) is reported once, as one line on
+standard error: ``layerkit: warning: <why>; run 'layerkit plugins' for details``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 __all__ = ["main"]
 
@@ -34,6 +39,33 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"install them with: {INSTALL_HINT}\n"
         )
         raise SystemExit(1) from None
+    from ..registry import PluginWarning
     from .commands import cli
 
-    cli.main(args=list(argv) if argv is not None else None, prog_name="layerkit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PluginWarning)  # the registry warns once per reason
+        warnings.showwarning = _plugin_warnings_on_one_line(warnings.showwarning, PluginWarning)
+        cli.main(args=list(argv) if argv is not None else None, prog_name="layerkit")
+
+
+def _plugin_warnings_on_one_line(show: Callable[..., None], category: type) -> Callable[..., None]:
+    """Return a ``warnings.showwarning`` printing ``category`` as one line per plugin."""
+    shown: set[str] = set()
+
+    def show_warning(
+        message: Warning | str,
+        warning_category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> Any:
+        if not issubclass(warning_category, category):
+            return show(message, warning_category, filename, lineno, file, line)
+        plugin = getattr(message, "plugin", None) or str(message)
+        if plugin not in shown:
+            shown.add(plugin)
+            text = " ".join(str(message).split())
+            sys.stderr.write(f"layerkit: warning: {text}; run 'layerkit plugins' for details\n")
+
+    return show_warning

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..errors import UnknownComponentError
-from ..registry import activations, losses
+from ..errors import PluginError, UnknownComponentError
+from ..registry import _find, activations, failed_plugins, losses
 from ..testing import ConformanceError, registered_checks
 from . import render
 from .error_handling import _one_line
@@ -22,13 +22,22 @@ from .error_handling import _one_line
 def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     """Run the conformance kit on every registered activation and loss (or on NAMES).
 
-    Exits with status 1 when any component fails a check.
+    Exits with status 1 when any component fails a check, or when a plugin was set aside
+    (it failed to load or to register; it is listed after the table).
     """
     registered = {
         **{f"activation {n!r}": n for n in activations()},
         **{f"loss {n!r}": n for n in losses()},
     }
     unknown = sorted(set(names) - set(registered.values()))
+    for name in unknown:  # a name two plugins register: say so, naming both
+        for kind in ("activation", "loss"):
+            try:
+                _find(kind, name)
+            except PluginError:
+                raise
+            except UnknownComponentError:
+                pass
     if unknown:
         raise UnknownComponentError(
             f"no activation or loss named {', '.join(map(repr, unknown))}; registered: "
@@ -46,10 +55,15 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
         if failure is not None:
             result["failures"].append({"check": item.check, "message": failure})
     failed = [r for r in results.values() if r["failures"]]
+    set_aside = failed_plugins()
     if as_json:
         for result in results.values():
             result["passed"] = not result["failures"]
-        click.echo(json.dumps({"components": list(results.values())}, indent=2))
+        report = {
+            "components": list(results.values()),
+            "set_aside": [{"name": n, "reason": r} for n, r in sorted(set_aside.items())],
+        }
+        click.echo(json.dumps(report, indent=2))
     else:
         rows = [["component", "result", "checks"]]
         for result in results.values():
@@ -62,7 +76,9 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
         click.echo(
             f"{len(results)} components: {len(results) - len(failed)} passed, {len(failed)} failed"
         )
-    if failed:
+        for name, reason in sorted(set_aside.items()):
+            click.echo(f"plugin set aside, {name}: {_one_line(reason)}")
+    if failed or set_aside:
         ctx.exit(1)
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from ..registry import BUILTIN, activations, failed_plugins, losses, plugin_manager
+from ..registry import (
+    BUILTIN,
+    _distributions,
+    activations,
+    failed_plugins,
+    losses,
+    plugin_manager,
+)
 from . import render
 from .error_handling import _one_line
 
@@ -16,16 +23,22 @@ from .error_handling import _one_line
 @click.option("--all", "show_all", is_flag=True, help="Include layerkit's built-in components.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(show_all: bool, as_json: bool) -> None:
-    """List the installed plugins, their versions and the components each provides."""
+    """List the installed plugins, their versions and the components each provides.
+
+    Plugins that were set aside (they failed to load, their hook raised or registered
+    something invalid, or they register a name another plugin has) are listed at the end
+    with the reason.
+    """
     from .. import __version__ as version
 
     found: dict[str, dict[str, Any]] = {}
     for name, _ in plugin_manager().list_name_plugin():
         if name is not None:
+            distribution, plugin_version = _distributions.get(name, (None, None))
             found[name] = {
                 "name": name,
-                "distribution": "layerkit" if name == BUILTIN else None,
-                "version": version if name == BUILTIN else None,
+                "distribution": "layerkit" if name == BUILTIN else distribution,
+                "version": version if name == BUILTIN else plugin_version,
                 "activations": [],
                 "losses": [],
             }
@@ -65,6 +78,6 @@ def plugins(show_all: bool, as_json: bool) -> None:
     else:
         click.echo("no plugins installed; `layerkit plugins --all` also lists the built-ins")
     if failed:
-        click.echo("\nfailed to load:")
+        click.echo("\nset aside (failed to load or to register):")
         for name, reason in sorted(failed.items()):
             click.echo(f"  {name}: {_one_line(reason)}")
