@@ -16,7 +16,12 @@ MAX_UNITS = 100
 
 
 @click.command()
-@click.option("--model", "model_path", type=FILE, help="A saved model to draw, with its weights.")
+@click.option(
+    "--model",
+    "model_path",
+    type=FILE,
+    help="A saved model to draw, with its weights, instead of --layers.",
+)
 @click.option(
     "--layers",
     type=SIZES,

@@ -24,6 +24,8 @@ from ..errors import LayerkitError, UnknownComponentError
 
 SHORT_HELP_LIMIT = 200
 """Characters of a command's first sentence that ``layerkit --help`` shows (click: 45)."""
+SHOWN_NAME_LIMIT = 120
+"""A longer file name is shortened in an error message, keeping its start and end."""
 
 
 def _one_line(text: str) -> str:
@@ -37,7 +39,10 @@ def _fail(message: str, code: int) -> NoReturn:
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror and error.filename:
-        return f"{error.strerror}: {error.filename}"
+        name = str(error.filename)
+        if len(name) > SHOWN_NAME_LIMIT:
+            name = f"{name[: SHOWN_NAME_LIMIT - 20]}...{name[-17:]}"
+        return f"{error.strerror}: {name}"
     message = str(error) or type(error).__name__
     notes = getattr(error, "__notes__", None)
     return f"{message} ({'; '.join(notes)})" if notes else message

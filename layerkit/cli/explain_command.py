@@ -151,7 +151,7 @@ def explain(
     if sample is not None:
         if len(sample) != inputs:
             raise click.BadParameter(
-                f"the network has {inputs} inputs, got {len(sample)} numbers", param_hint="--input"
+                f"the network has {inputs} inputs, got {_count(sample)}", param_hint="'--input'"
             )
         x = np.array(sample, dtype=dtype)
     elif default_x is not None:
@@ -172,7 +172,7 @@ def explain(
         with np.errstate(all="ignore"):
             explanation = explain_sample(model, x, t, loss_function)
     except (TargetError, ShapeError) as error:
-        hint = "--target" if target is not None else "--loss"
+        hint = "'--target'" if target is not None else "'--loss'"
         raise click.BadParameter(str(error), param_hint=hint) from error
     chain = " → ".join(repr(layer) for layer in serialization.iter_layers(model))
     title = f"One sample through {description}: {chain}, loss {loss_function!r}"
@@ -198,9 +198,13 @@ def _explain_target(target: list[float], outputs: int, label_loss: bool, dtype: 
         )
     raise click.BadParameter(
         f"the network has {outputs} outputs: give {outputs} numbers, or one class number "
-        f"from 0 to {outputs - 1}; got {len(target)} numbers",
-        param_hint="--target",
+        f"from 0 to {outputs - 1}; got {_count(target)}",
+        param_hint="'--target'",
     )
+
+
+def _count(numbers: list[float]) -> str:
+    return f"{len(numbers)} number" + ("" if len(numbers) == 1 else "s")
 
 
 def _registered_name(loss: Loss) -> str | None:

@@ -34,8 +34,8 @@ MAX_SIZES = 1000
 MAX_OPTION_INTEGER = 2**53
 """The largest integer an option value may be: every integer up to it is exact as a float."""
 
-SEED = click.IntRange(0, 2**63 - 1)
-"""A seed for NumPy's random generators: a non-negative integer."""
+SEED = click.IntRange(0, 2**32 - 1)
+"""A seed for NumPy's random generators: an integer from 0 to 2³² − 1."""
 
 
 class _Sizes(click.ParamType):
@@ -203,13 +203,16 @@ def _build_problem(kind: str, spec: _Spec) -> str | None:
     from ..errors import ConfigurationError, UnknownComponentError
     from ..registry import activation, loss
 
+    if kind == "activation" and spec.linear:
+        return f"{spec.name!r} (a linear layer) is only for --output-activation"
     build = activation if kind == "activation" else loss
     try:
         build(spec.name, **spec.options)
     except UnknownComponentError as error:
         return str(error)
     except (ConfigurationError, TypeError, ValueError, OverflowError) as error:
-        return f"cannot build {kind} {spec}: {error}"
+        message = str(error)
+        return message if message.startswith("cannot build") else f"cannot build {spec}: {message}"
     return None
 
 

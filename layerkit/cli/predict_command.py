@@ -79,7 +79,7 @@ def _inputs(data: str, inputs: int, metadata: _Metadata) -> np.ndarray:
             raise click.BadParameter(
                 f"the model has {inputs} inputs, but the data set {data!r} has "
                 f"{dataset.x.shape[1]} features",
-                param_hint="--data",
+                param_hint="'--data'",
             )
         return dataset.x
     x, _ = load_inputs(data, inputs=inputs, features=metadata.features, targets=metadata.targets)

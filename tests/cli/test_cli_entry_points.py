@@ -65,3 +65,20 @@ def test_main_reads_the_process_arguments_like_the_console_script(tmp_path):
     result = run(sys.executable, "-c", code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split()[:2] == ["layerkit", "layerkit"]
+
+
+@pytest.mark.guarantee("command-line")
+def test_every_entry_point_alone_shows_the_same_help(tmp_path):
+    """`layerkit`, `python -m layerkit` and `python -m layerkit.cli` alone: help, exit 0."""
+    runs = [
+        run(sys.executable, "-m", "layerkit", cwd=tmp_path),  # ran `train` before
+        run(sys.executable, "-m", "layerkit.cli", cwd=tmp_path),  # exited 2 before
+    ]
+    script = shutil.which("layerkit", path=str(Path(sys.executable).parent))
+    if script is not None:
+        runs.append(run(script, cwd=tmp_path))
+    for result in runs:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Usage: layerkit [OPTIONS] COMMAND")
+        assert result.stdout == runs[0].stdout and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written

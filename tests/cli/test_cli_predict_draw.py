@@ -146,3 +146,99 @@ def test_draw_omits_labels_for_a_large_network(layerkit):
 )
 def test_draw_errors_are_one_line(layerkit, arguments, fragments, code):
     assert_one_line_error(layerkit("draw", *arguments), *fragments, code=code)
+
+
+# --------------------------------------------------------------- predict: classifiers
+def save_classifier(path, sizes, output="softmax", classes=("a", "b", "c"), **metadata):
+    net = lk.mlp(sizes, "tanh", output, seed=0)
+    entries = {"task": "classification", "targets": ["kind"], "classes": list(classes)}
+    lk.serialization.save(net, path, metadata={**entries, **metadata})
+    return net
+
+
+def table(run) -> tuple[list[str], list[list[str]]]:
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    return lines[0].split(), [line.split() for line in lines[1:]]
+
+
+@pytest.mark.guarantee("command-line")
+def test_predict_a_built_in_data_set_prints_probabilities_and_class_names(layerkit, tmp_path):
+    if "softmax" not in lk.activations():
+        pytest.skip("the first-party plugins are not installed")
+    net = save_classifier(tmp_path / "c.npz", [2, 5, 3])
+    header, rows = table(layerkit("predict", "--model", "c.npz", "--data", "blobs"))
+    assert header == ["P(kind=a)", "P(kind=b)", "P(kind=c)", "predicted", "kind"]
+    x, _ = lk.datasets.load("blobs", seed=0)
+    y = net(x)
+    assert len(rows) == len(x)
+    shown = np.array([row[:3] for row in rows], dtype=float)
+    np.testing.assert_allclose(shown, y, atol=5e-5)  # rounded to 4 decimals
+    assert all(len(cell.split(".")[1]) == 4 for row in rows for cell in row[:3])
+    assert [row[3] for row in rows] == [("a", "b", "c")[k] for k in np.argmax(y, axis=1)]
+
+
+@pytest.mark.guarantee("command-line")
+def test_predict_turns_logits_into_probabilities(layerkit, tmp_path):
+    net = save_classifier(tmp_path / "c.npz", [2, 4, 3], output=None)
+    _, rows = table(layerkit("predict", "--model", "c.npz", "--data", "xor"))
+    shown = np.array([row[:3] for row in rows], dtype=float)
+    np.testing.assert_allclose(shown.sum(axis=1), 1, atol=2e-4)
+    x, _ = lk.datasets.load("xor", seed=0)
+    assert [row[3] for row in rows] == [("a", "b", "c")[k] for k in np.argmax(net(x), axis=1)]
+
+
+@pytest.mark.guarantee("command-line")
+def test_predict_one_output_of_two_classes_shows_both_probabilities(layerkit, tmp_path):
+    net = save_classifier(tmp_path / "c.npz", [2, 4, 1], output="sigmoid", classes=["no", "yes"])
+    header, rows = table(layerkit("predict", "--model", "c.npz", "--data", "moons"))
+    assert header[:2] == ["P(kind=no)", "P(kind=yes)"]
+    x, _ = lk.datasets.load("moons", seed=0)
+    p = net(x)[:, 0]
+    np.testing.assert_allclose(np.array([row[1] for row in rows], dtype=float), p, atol=5e-5)
+    assert [row[2] for row in rows] == ["yes" if v >= 0.5 else "no" for v in p]
+
+
+@pytest.mark.guarantee("command-line")
+@pytest.mark.parametrize(
+    ("metadata", "ignored"),
+    [
+        ({"task": "classification", "classes": ["only"]}, "classes"),  # was an IndexError
+        ({"task": "classification", "classes": 5}, "classes"),  # was a TypeError
+        ({"task": "classification", "classes": [[1], {}]}, "classes"),
+        ({"task": "classification", "classes": ["a", "a"]}, "classes"),
+        ({"task": "classification", "targets": 7}, "targets"),
+        ({"task": 5}, "task"),
+        ({"features": 5}, "features"),  # was a TypeError
+        ({"features": [None, 1.5]}, "features"),
+        ({"outputs": "ab"}, "outputs"),
+        ({"outputs": ["p", "q", "r"]}, "outputs"),
+        ({"task": "classification"}, None),
+        ({"nothing": "useful"}, None),
+    ],
+)
+def test_predict_falls_back_on_metadata_that_does_not_fit(layerkit, tmp_path, metadata, ignored):
+    net = lk.mlp([2, 3, 2], seed=0)
+    lk.serialization.save(net, tmp_path / "m.npz", metadata=metadata)
+    (tmp_path / "d.csv").write_text("p,q\n0.1,0.2\n0.9,0.3\n")
+    run = layerkit("predict", "--model", "m.npz", "--data", "d.csv")
+    assert run.code == 0, run.err
+    header, rows = table(run)
+    assert len(rows) == 2
+    y = net(np.array([[0.1, 0.2], [0.9, 0.3]]))
+    np.testing.assert_allclose(np.array([row[:2] for row in rows], dtype=float), y, atol=5e-5)
+    if metadata.get("task") == "classification":
+        assert header[-2] == "predicted" and rows[0][-1] in {"0", "1"}  # classes by number
+    if ignored is None:
+        assert run.err == ""
+    else:
+        note = run.err.splitlines()
+        assert len(note) == 1 and note[0].startswith("layerkit predict: note: ignored")
+        assert ignored in note[0]
+
+
+@pytest.mark.guarantee("command-line")
+def test_predict_a_data_set_of_the_wrong_width_is_a_usage_error(layerkit, tmp_path):
+    lk.serialization.save(lk.mlp([3, 2, 1], seed=0), tmp_path / "m.npz")
+    run = layerkit("predict", "--model", "m.npz", "--data", "spirals")
+    assert_one_line_error(run, "'--data'", "3 inputs", "2 features", code=2)
