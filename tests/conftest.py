@@ -1,19 +1,55 @@
-"""Shared fixtures: the seed's 2-3-2 network with fixed weights, the XOR data set, and the
-documentation site (built once per session), served on 127.0.0.1 and opened in Chromium."""
+"""Shared fixtures: the seed's 2-3-2 network with fixed weights, the XOR data set, the
+documentation site (built at most once per session), served on 127.0.0.1 and opened in
+Chromium, and a folder for test artefacts outside the working tree.
+
+It also makes the output of the docs' code examples captured like any test's (shown only when
+the example fails): pytest-markdown-docs 0.9.2 switches pytest's capture off while it runs a
+fence (modal-labs/pytest-markdown-docs#54), so every ``print`` of the docs reached the terminal.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
-from docs_support import CHROMIUM, QuietHandler, build_site, running_under_ci
+from docs_support import (
+    ARTIFACTS_ENV,
+    CHROMIUM,
+    SITE_ENV,
+    QuietHandler,
+    build_site,
+    fresh_site,
+    running_under_ci,
+)
 
 import layerkit as lk
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep pytest's capture on while a Markdown code example runs.
+
+    A conftest's collection hook sees every collected item, so this reaches the examples in
+    docs/ and README.md too (when tests/ is collected, as ``make test`` and plain ``pytest`` do).
+    """
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is None:
+        return
+    for item in items:
+        if type(item).__name__ == "MarkdownInlinePythonItem":
+            item.runtest = functools.partial(_run_captured, item.runtest, capture)
+
+
+def _run_captured(runtest: Callable[[], None], capture: object) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(capture, "global_and_fixture_disabled", contextlib.nullcontext)
+        runtest()
 
 
 @pytest.fixture
@@ -51,8 +87,28 @@ def xor_data() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The documentation site, built once with ``mkdocs build --strict``."""
+    """The documentation site, built with ``mkdocs build --strict`` at most once per session.
+
+    ``$LAYERKIT_SITE`` may name a site already built strictly (``make test`` passes the one
+    ``make docs`` just built); it is used when it is newer than every file it is built from,
+    and otherwise the site is built again here.
+    """
+    given = os.environ.get(SITE_ENV, "").strip()
+    if given and fresh_site(Path(given)):
+        return Path(given)
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests write what a person may want to look at (screenshots): ``$LAYERKIT_ARTIFACTS``
+    if set, else a folder of pytest's own temporary directory (it keeps the last three runs)."""
+    given = os.environ.get(ARTIFACTS_ENV, "").strip()
+    if not given:
+        return tmp_path_factory.mktemp("artifacts")
+    folder = Path(given).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

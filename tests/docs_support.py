@@ -1,7 +1,9 @@
 """Helpers for the tests of the documentation site: build it, serve it, open it in Chromium.
 
-The fixtures built on them (``site``, ``site_url``, ``chromium``) live in ``conftest.py`` and
-are session-scoped, so the site is built once for every test that reads it.
+The fixtures built on them (``site``, ``site_url``, ``chromium``, ``artifacts``) live in
+``conftest.py`` and are session-scoped, so the site is built at most once per test run: not at
+all when ``$LAYERKIT_SITE`` names a site built after every file it is made from changed (``make
+test`` builds ``site/`` once with ``make docs`` and passes it so).
 """
 
 from __future__ import annotations
@@ -16,6 +18,19 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+SITE_ENV = "LAYERKIT_SITE"
+ARTIFACTS_ENV = "LAYERKIT_ARTIFACTS"
+# What the site is made from: the pages and hooks, the code they quote and document (snippets
+# may quote any file under the repository root), and the configuration.
+SITE_SOURCES = (
+    "mkdocs.yml",
+    "pyproject.toml",
+    "README.md",
+    "docs",
+    "layerkit",
+    "plugins",
+    "benchmarks",
+)
 
 
 def running_under_ci() -> bool:
@@ -36,6 +51,27 @@ def build_site(site_dir: Path) -> Path:
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
     return site_dir
+
+
+def newest_source_time(root: Path = REPO_ROOT) -> float:
+    """The latest modification time of a file the site is built from (caches left out)."""
+    newest = 0.0
+    for name in SITE_SOURCES:
+        top = root / name
+        paths = [top] if top.is_file() else top.rglob("*")
+        for path in paths:
+            parts = path.relative_to(root).parts
+            if any(part.startswith(".") or part == "__pycache__" for part in parts):
+                continue
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def fresh_site(site_dir: Path, root: Path = REPO_ROOT) -> bool:
+    """Whether ``site_dir`` holds a built site newer than every file it is built from."""
+    built = site_dir / "sitemap.xml"  # written after mkdocs read the sources, before the pages
+    return built.is_file() and built.stat().st_mtime >= newest_source_time(root)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

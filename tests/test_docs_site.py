@@ -1,10 +1,12 @@
 """The documentation site builds strictly, loads nothing from other hosts, and renders its math.
 
-The site is built once for this module with ``mkdocs build --strict``. The browser tests serve
-it on 127.0.0.1 and open it in Debian's headless Chromium with every other host unresolvable,
-so a page that needed a CDN would show unrendered math. They are marked ``browser``; without
+The site is built once per test run with ``mkdocs build --strict`` (or is the one ``make docs``
+just built, see ``conftest.py``). The browser tests serve it on 127.0.0.1 and open it in
+Debian's headless Chromium with every other host unresolvable, so a page that needed a CDN
+would show unrendered math. They are marked ``browser``; without
 Chromium they are skipped, except under CI, where a missing browser is a failure
-(``scripts/install_chromium.sh`` installs it).
+(``scripts/install_chromium.sh`` installs it). Screenshots go to the ``artifacts`` folder
+(``$LAYERKIT_ARTIFACTS`` or pytest's temporary directory), never into the working tree.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from docs_support import REPO_ROOT, assert_math_rendered, run_chromium
+from docs_support import assert_math_rendered, run_chromium
 
-SCREENSHOTS = REPO_ROOT / "screenshots"
 SITE_HOST = "layerkit.github.io"  # site_url in mkdocs.yml: the site itself may be named
 BACKPROPAGATION_PAGE = "math/backpropagation/"
 
@@ -110,9 +111,10 @@ def test_math_renders_offline_in_the_browser(chromium: Path, site_url: str) -> N
         ("reference/layers/", "api-layers"),
     ],
 )
-def test_screenshot_of_the_page(chromium: Path, site_url: str, page: str, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    screenshot = SCREENSHOTS / f"{name}.png"
+def test_screenshot_of_the_page(
+    chromium: Path, site_url: str, artifacts: Path, page: str, name: str
+) -> None:
+    screenshot = artifacts / f"{name}.png"
     screenshot.unlink(missing_ok=True)
     run_chromium(
         chromium,
