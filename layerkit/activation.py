@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .errors import NonFiniteError
 from .layer import Layer
 from .validation import Array, as_float_array, check_gradient
 
@@ -34,6 +35,11 @@ class Activation(Layer):
     ``derivative_returns_new = True``: backward then multiplies the gradient into that array
     instead of allocating another, as a hand-written in-place backward would.
 
+    A derivative bounded by 1 in magnitude (the sigmoid's, tanh's) can say so with
+    ``derivative_at_most_one = True``: ∂L/∂y ⊙ φ'(x) then cannot overflow, and backward skips
+    the check it otherwise makes (a product beyond the dtype's range raises `NonFiniteError`
+    instead of returning infinity).
+
     An activation that is not elementwise (softmax) overrides ``backward`` instead.
 
     Examples
@@ -57,6 +63,9 @@ class Activation(Layer):
     derivative_returns_new: ClassVar[bool] = False
     """Whether ``derivative`` returns a new array like ``y``, which backward may overwrite."""
 
+    derivative_at_most_one: bool = False
+    """Whether ``|φ'(x)| <= 1`` everywhere, so that backward cannot overflow and skips the check."""
+
     _x: Array | None = None
     _y: Array | None = None
 
@@ -79,10 +88,28 @@ class Activation(Layer):
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
         grad = check_gradient(grad, self, self._y)
+        if not self.derivative_at_most_one:
+            return self._checked_backward(grad)
         slope = self.derivative(self._x, self._y)  # φ'(x)
         # Into φ'(x)'s own array when it is new (a 0-d result is a NumPy scalar, not an array)
         into = slope if self.derivative_returns_new and slope.ndim else None
         return np.multiply(grad, slope, out=into)
+
+    def _checked_backward(self, grad: Array) -> Array:
+        """``backward`` for a derivative that may exceed 1: refuse a product that overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):  # what they would warn of is refused
+            slope = self.derivative(self._x, self._y)
+            into = slope if self.derivative_returns_new and slope.ndim else None
+            result = np.multiply(grad, slope, out=into)
+        if np.all(np.isfinite(result)):
+            return result
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(result))[0])
+        raise NonFiniteError(
+            f"{self!r}.backward gives ∂L/∂x = {np.asarray(result)[index]} at index "
+            f"{index if len(index) != 1 else index[0]}, where ∂L/∂y = {grad[index]}: "
+            f"∂L/∂y ⊙ φ'(x) does not fit {result.dtype} (largest "
+            f"{np.finfo(result.dtype).max:.4g}); if this arose in training, lower the learning rate"
+        )
 
     def backward_step(
         self, grad: ArrayLike, optimizer: Optimizer, *, input_grad: bool = True

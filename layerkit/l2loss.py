@@ -20,8 +20,12 @@ class L2Loss(Loss):
     Averaged over the batch by default; ``backward()`` returns ``(y − t) / batch``, which
     for one sample (a 1-D ``y``) is exactly y − t, as in the derivation.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
-    ``t`` is converted to ``y``'s dtype.
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``t`` is converted to ``y``'s dtype.
+
+    A loss too large for ``y``'s dtype (½ (y − t)² of 1e155 in float64) raises
+    `NonFiniteError` instead of returning infinity; a batch whose sum overflows but whose
+    mean fits gives the mean.
 
     Parameters
     ----------
@@ -49,11 +53,16 @@ class L2Loss(Loss):
         difference = y - t  # yⱼ − tⱼ
         loss = 0.5 * float(np.vdot(difference, difference))  # ½ Σ (yⱼ − tⱼ)²
         # --8<-- [end:forward]
-        if not math.isfinite(loss):  # NaN or ±inf in y (t is finite), or the sum overflowed:
-            as_float_array(y, self, name="prediction y")  # refuses the first, passes the second
-        self._scale = self._batch_scale(y)
+        scale = self._batch_scale(y)
+        if math.isfinite(loss):
+            loss *= scale
+        else:  # NaN or ±inf in y (t is finite), or the sum of squares overflowed:
+            as_float_array(y, self, name="prediction y")  # refuses the first
+            with np.errstate(over="ignore"):  # a term too large is refused by _reduce
+                loss = self._reduce(0.5 * difference * difference)
+        self._scale = scale
         self._difference = difference
-        return loss * self._scale
+        return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y = (y − t), divided by the batch size when averaging."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
+import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, NonFiniteError
 from .validation import Array
 
 __all__ = ["Loss", "Reduction"]
@@ -24,7 +26,9 @@ class Loss:
 
     A loss is summed over the outputs of a sample and, by default, averaged over the
     batch (``reduction="mean"``); ``reduction="sum"`` adds the samples instead, which is
-    what per-sample SGD in the derivation does with a batch of one.
+    what per-sample SGD in the derivation does with a batch of one. ``_reduce(terms)`` does
+    both, and refuses a loss too large for the prediction's dtype instead of returning
+    infinity.
     """
 
     def __init__(self, reduction: Reduction = "mean") -> None:
@@ -58,3 +62,44 @@ class Loss:
         if self.reduction == "sum" or y.ndim < 2:
             return 1.0
         return 1.0 / y.shape[0]
+
+    def _reduce(self, terms: Array) -> float:
+        """Return the loss from its terms, one per output: summed, then scaled for the batch.
+
+        ``terms`` has the prediction's shape and dtype. A sum that overflows on the way to a
+        mean that fits is summed again in float64 with the terms scaled down by the largest.
+
+        Raises
+        ------
+        NonFiniteError
+            If a term, or the loss, does not fit the dtype (the loss overflowed).
+        """
+        scale = self._batch_scale(terms)
+        with np.errstate(over="ignore"):
+            total = float(np.sum(terms))
+        if math.isfinite(total):
+            return total * scale
+        largest_float = float(np.finfo(terms.dtype).max)
+        magnitudes = np.abs(terms)
+        if not np.all(magnitudes <= largest_float):  # also true for NaN
+            bad = np.argwhere(~(magnitudes <= largest_float))[0]
+            raise NonFiniteError(
+                f"{self!r} overflowed: the loss of the output at index {_where(bad)} exceeds the "
+                f"largest {terms.dtype} ({largest_float:.4g}); the prediction is that far from "
+                f"its target; if it came from training, lower the learning rate"
+            )
+        largest = float(magnitudes.max())
+        total = float(np.sum(terms / largest, dtype=np.float64)) * scale * largest
+        if abs(total) <= largest_float:
+            return total
+        raise NonFiniteError(
+            f"{self!r} overflowed: the loss exceeds the largest {terms.dtype} "
+            f"({largest_float:.4g}), although the loss of every output fits; the "
+            f"predictions are that far from their targets; if they came from training, lower "
+            f"the learning rate"
+        )
+
+
+def _where(index: np.ndarray) -> object:
+    """An index as messages print it: ``3`` in 1-D, ``(0, 1)`` in 2-D."""
+    return int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)

@@ -29,6 +29,7 @@ class Sigmoid(Activation):
 
     derivative_uses_input = False  # σ' is written with the output alone
     derivative_returns_new = True  # 1 − y is a new array: backward multiplies into it
+    derivative_at_most_one = True  # σ' <= ¼: a finite gradient stays finite
 
     # --8<-- [start:forward]
     # For x < −709 (−88 in float32) e⁻ˣ overflows to inf, and 1 / (1 + inf) = 0 is σ(x) to

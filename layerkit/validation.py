@@ -128,17 +128,55 @@ def as_prediction_and_target(
     """Return prediction ``y`` and target ``t`` as float arrays of one shape, in ``y``'s dtype.
 
     For losses that compare ``y`` and ``t`` entry by entry; a mismatch of shapes is an error,
-    never a broadcast. ``check_y_finite=False`` leaves NaN and infinity in ``y`` to a loss
-    that sees them for free in its own value (`L2Loss`); ``t`` is checked all the same, so
-    ``y − t`` never meets ∞ − ∞.
+    never a broadcast. ``y`` must be one sample ``(outputs,)`` or a batch ``(batch, outputs)``
+    with at least one sample and one output. ``check_y_finite=False`` leaves NaN and infinity
+    in ``y`` to a loss that sees them for free in its own value (`L2Loss`); ``t`` is checked
+    all the same, so ``y − t`` never meets ∞ − ∞, and it never overflows either.
+
+    Raises
+    ------
+    ShapeError
+        If ``y`` is not 1-D or 2-D or is empty, or ``t`` has another shape.
+    NonFiniteError
+        For NaN or infinity in ``t`` (and in ``y`` unless ``check_y_finite=False``), for a
+        float64 target beyond a float32 prediction's range, and where ``y − t`` overflows.
     """
     y = as_float_array(y, who, name="prediction y", finite=check_y_finite)
-    t = as_float_array(t, who, name="target t", integer_dtype=y.dtype)
-    if t.shape != y.shape:
+    if y.ndim not in (1, 2) or y.size == 0:
         raise ShapeError(
-            f"{who} expects target t of the same shape as prediction y {y.shape}, got {t.shape}"
+            f"{who} expects prediction y with at least one sample and one output, of shape "
+            f"(outputs,) or (batch, outputs), got shape {y.shape}"
         )
-    return y, t if t.dtype is y.dtype else t.astype(y.dtype)
+    given = as_float_array(t, who, name="target t", integer_dtype=y.dtype, finite=False)
+    if given.shape != y.shape:
+        raise ShapeError(
+            f"{who} expects target t of the same shape as prediction y {y.shape}, got {given.shape}"
+        )
+    t = given
+    if t.dtype is not y.dtype:
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range: refused below
+            t = t.astype(y.dtype)
+    # One pass, as in as_float_array: the sum of squares is finite unless t holds NaN or ±inf
+    # (refused) or an entry beyond √max, where y − t might overflow (looked at closely).
+    if not math.isfinite(np.vdot(t, t)):
+        as_float_array(given, who, name="target t")  # refuses NaN and ±inf as given
+        with np.errstate(over="ignore", invalid="ignore"):
+            beyond = ~np.isfinite(t)  # finite as given, infinite in y's dtype
+            overflowed = beyond | (np.isfinite(y) & ~np.isfinite(y - t))
+        if overflowed.any():
+            index = tuple(int(i) for i in np.argwhere(overflowed)[0])
+            where = index if len(index) != 1 else index[0]
+            problem = (
+                f"it does not fit prediction y's dtype {y.dtype} (largest "
+                f"{np.finfo(y.dtype).max:.4g})"
+                if beyond[index]
+                else f"y − t overflows {y.dtype} where y = {y[index]}"
+            )
+            raise NonFiniteError(
+                f"{who} received target t = {given[index]} at index {where}: {problem}; scale "
+                f"the targets, or if the predictions came from training, lower the learning rate"
+            )
+    return y, t
 
 
 def _coerce(value: object, who: object, name: str) -> np.ndarray:
