@@ -39,7 +39,7 @@ from .registry import (
     plugin_manager,
 )
 from .sequential import Sequential
-from .serialization import load
+from .serialization import load, save
 from .sigmoid import Sigmoid
 from .training import fit
 
@@ -71,4 +71,5 @@ __all__ = [
     "losses",
     "mlp",
     "plugin_manager",
+    "save",
 ]

@@ -9,10 +9,14 @@ A model file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
   activations by the name their plugin registered them under), the loss if one was given,
   free-form metadata, and the versions of layerkit and of each plugin that wrote it.
 
-Loading reads the archive with ``allow_pickle=False`` and rebuilds the layers through the
-registry, so a model file can never execute code. Saving writes a temporary file in the same
-directory, flushes it to disk and renames it over the target, so a crash in the middle of a
-save leaves the previous file as it was.
+Loading reads the header first and trusts nothing before it has been checked: it refuses a
+member the header does not name without reading it, checks every member's size, dtype and
+shape against the header before inflating it, never inflates more than the header declares,
+never unpickles, and rebuilds the layers through the registry, so a model file can never
+execute code or make layerkit use more memory than the model it describes.
+
+Saving writes a temporary file in the same directory, flushes it to disk and renames it over
+the target, so a crash in the middle of a save leaves the previous file as it was.
 
 Examples
 --------
@@ -30,10 +34,18 @@ True
 from __future__ import annotations
 
 import contextlib
-import io
+import errno
+import hashlib
 import json
+import math
 import os
+import re
+import stat
+import struct
 import tempfile
+import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,17 +54,31 @@ from typing import IO, Any
 import numpy as np
 
 from .dense import Dense
-from .errors import LayerkitError, ModelFileError, NonFiniteError, UnsavableLayerError
+from .errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    LayerkitError,
+    ModelFileError,
+    NonFiniteError,
+    UnsavableLayerError,
+)
 from .layer import Layer
 from .loss import Loss
 from .registry import BUILTIN, Component, activations, losses
 from .sequential import Sequential
 from .validation import FLOAT_DTYPES, Array
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: stale temporaries are then kept
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "HEADER",
+    "MAX_DEPTH",
+    "MAX_HEADER_BYTES",
     "SavedModel",
     "iter_layers",
     "load",
@@ -66,6 +92,27 @@ FORMAT_VERSION = 1
 """The version of the file layout this layerkit writes; it reads this version and older."""
 HEADER = "__layerkit__"
 """The name of the array that holds the JSON header."""
+MAX_HEADER_BYTES = 16 * 2**20
+"""The largest header `load` reads (16 MiB); the header of a real model is a few kilobytes."""
+MAX_DEPTH = 100
+"""How deep `Sequential` models may nest in a model file (`save` refuses deeper ones)."""
+
+_NPY_PREAMBLE_BYTES = 64 * 2**10  # what a member may hold beyond its data: the .npy preamble
+_MAX_NESTING = 2 * MAX_DEPTH + 50  # JSON nesting of a header; metadata may nest this deep
+_MAX_ARRAY_BYTES = 2**48  # no parameter is larger; keeps shape arithmetic far from overflow
+_DEFLATE_RATIO = 1032  # deflate cannot expand its input more than this: zlib's own bound
+_ZIP_ERRORS = (  # what zipfile and numpy.lib.format raise on bytes that are not a valid archive
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+    LookupError,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -86,6 +133,29 @@ class SavedModel:
     """Each activation and loss the model needs: name, kind, plugin, distribution, version."""
 
 
+def _as_path(path: object, action: str) -> Path:
+    """Return ``path`` as a `Path`, refusing what cannot name a file with a layerkit error."""
+    try:
+        text = os.fsdecode(path)  # type: ignore[arg-type]
+    except TypeError:
+        hint = (
+            " (a model? the model comes first: save(model, path))"
+            if isinstance(path, Layer)
+            else ""
+        )
+        raise ComponentTypeError(
+            f"{action} expects a path (a str or os.PathLike), got {path!r} of type "
+            f"{type(path).__name__}{hint}"
+        ) from None
+    if not text:
+        raise ConfigurationError(f"{action} expects a path, got an empty string")
+    if "\0" in text:
+        raise ConfigurationError(
+            f"{action} got the path {text!r}, which holds a NUL character (no file name can)"
+        )
+    return Path(text)
+
+
 # ------------------------------------------------------------------------------------ save
 def save(
     model: Layer,
@@ -98,35 +168,50 @@ def save(
 
     The file is written under a temporary name in the same directory, flushed to disk and
     then renamed to ``path`` in one step: readers see the old file or the new one, never half
-    of one, and a failed save leaves no temporary file behind. ``path`` is used as given
-    (``.npz`` is the customary suffix, but none is added).
+    of one, and a save that fails with an exception leaves no temporary file behind. A process
+    killed during a save (``SIGKILL``, a power cut) can leave its temporary file,
+    ``.NAME.HASH.XXXXXXXX.tmp`` beside ``path`` (``NAME`` is the file name, shortened to 100
+    bytes, ``HASH`` 12 hex digits of it); the next save of the same path removes every such file
+    that no running save still writes (each save holds a lock on its own temporary file, on
+    systems with ``fcntl``). ``path`` is used as given (``.npz`` is the customary suffix, but
+    none is added).
 
     Parameters
     ----------
     model
-        A `Sequential` (nested ones too), a `Dense`, or an activation registered by a plugin
-        (built-ins included), or any combination of these.
+        A `Sequential` (nested ones too, up to `MAX_DEPTH` deep), a `Dense`, or an activation
+        registered by a plugin (built-ins included), or any combination of these.
     path
         Where to write; an existing file is replaced.
     loss
         A loss to save with the model (registered by name), e.g. for ``layerkit explain``.
     metadata
-        JSON-serialisable data to keep with the model, returned by `read`.
+        JSON data to keep with the model, returned by `read`: a mapping with string keys whose
+        values are strings, finite numbers, booleans, ``None``, lists and such mappings
+        (tuples come back as lists).
 
     Raises
     ------
+    ComponentTypeError
+        When ``model`` is not a `Layer`, ``loss`` not a `Loss`, ``metadata`` not a mapping, or
+        ``path`` not a path.
+    ConfigurationError
+        When ``path`` is empty or holds a NUL character.
     UnsavableLayerError
-        When a layer is not `Dense`, `Sequential` or a registered activation, or its
-        ``config()`` is not JSON-serialisable. Nothing is written.
+        When a layer is not `Dense`, `Sequential` or a registered activation, the loss is not
+        registered, a ``config()`` or the metadata is not JSON as described above, or the
+        registry of plugins cannot be read while the model needs it. Nothing is written.
     NonFiniteError
         When a parameter holds NaN or infinity. Nothing is written.
     OSError
-        When the directory cannot be written.
+        When the directory does not exist or cannot be written (``FileNotFoundError``,
+        ``IsADirectoryError`` when ``path`` is a directory, ``PermissionError``, ...).
     """
+    target = _as_path(path, "save")
     header, arrays = _describe(model, loss, metadata)
     encoded = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
     arrays = {HEADER: np.frombuffer(encoded, dtype=np.uint8), **arrays}
-    _atomic_write(Path(path), arrays)
+    _atomic_write(target, arrays)
 
 
 def _describe(
@@ -135,10 +220,26 @@ def _describe(
     """Return the JSON header and the parameter arrays of ``model``."""
     from . import __version__
 
-    registered = _by_class(activations())
+    if not isinstance(model, Layer):
+        hint = " (a class: did you forget the parentheses?)" if isinstance(model, type) else ""
+        raise ComponentTypeError(
+            f"save expects a Layer (a Sequential, a Dense or an activation), got {model!r} of "
+            f"type {type(model).__name__}{hint}"
+        )
+    if loss is not None and not isinstance(loss, Loss):
+        hint = " (a class: did you forget the parentheses?)" if isinstance(loss, type) else ""
+        raise ComponentTypeError(
+            f"save expects loss=None or a Loss instance such as L2Loss(), got {loss!r} of type "
+            f"{type(loss).__name__}{hint}"
+        )
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ComponentTypeError(
+            f"save expects metadata=None or a mapping with string keys, got {metadata!r} of "
+            f"type {type(metadata).__name__}"
+        )
     arrays: dict[str, Array] = {}
     components: dict[tuple[str, str], dict[str, Any]] = {}
-    architecture = _describe_layer(model, "", registered, arrays, components)
+    architecture = _Describe(arrays, components).layer(model, "", 0)
     header: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -152,7 +253,7 @@ def _describe(
         "metadata": {},
     }
     if loss is not None:
-        component = _by_class(losses()).get(type(loss))
+        component = _registered(losses, "loss", f"loss {loss!r}").get(type(loss))
         if component is None:
             raise UnsavableLayerError(
                 f"cannot save loss {loss!r}: its class {_qualified(type(loss))} is not a "
@@ -162,58 +263,99 @@ def _describe(
         components[("loss", component.name)] = _component_record(component)
     header["components"] = list(components.values())
     if metadata is not None:
-        header["metadata"] = _json_checked(dict(metadata), "metadata")
+        header["metadata"] = _json_checked(dict(metadata), "metadata", _MAX_NESTING - 1)
+    if _json_problem(header, _MAX_NESTING) is not None:  # deep models with deep configs
+        raise UnsavableLayerError(
+            f"cannot save {model!r}: its description nests more than {_MAX_NESTING} deep"
+        )
     return header, arrays
 
 
-def _describe_layer(
-    layer: Layer,
-    prefix: str,
-    registered: dict[type, Component],
-    arrays: dict[str, Array],
-    components: dict[tuple[str, str], dict[str, Any]],
-) -> dict[str, Any]:
-    where = f"layer {prefix.rstrip('.')}" if prefix else "the model"
-    kind = type(layer)
-    if kind is Sequential:
-        return {
-            "type": "sequential",
-            "layers": [
-                _describe_layer(child, f"{prefix}{i}.", registered, arrays, components)
-                for i, child in enumerate(layer)  # type: ignore[attr-defined]
-            ],
-        }
-    if kind is Dense:
-        node: dict[str, Any] = {"type": "dense", "config": _json_config(layer, where)}
-    elif kind in registered:
-        component = registered[kind]
-        node = {
-            "type": "activation",
-            "name": component.name,
-            "config": _json_config(layer, where),
-        }
-        components[("activation", component.name)] = _component_record(component)
-    else:
-        raise UnsavableLayerError(
-            f"cannot save {where} ({layer!r}): its class {_qualified(kind)} is neither Dense, "
-            f"Sequential nor a registered activation; register it via a plugin (a "
-            f"register_activations hook, see `layerkit plugins`) so that it can be rebuilt "
-            f"by name"
-        )
-    for name in layer.param_names:
-        value = getattr(layer, name)
+class _Describe:
+    """Describes the layers of one model, consulting the registry only for activations."""
+
+    def __init__(
+        self, arrays: dict[str, Array], components: dict[tuple[str, str], dict[str, Any]]
+    ) -> None:
+        self.arrays = arrays
+        self.components = components
+        self.by_class: dict[type, Component] | None = None
+
+    def layer(self, layer: Layer, prefix: str, depth: int) -> dict[str, Any]:
+        where = f"layer {prefix.rstrip('.')}" if prefix else "the model"
+        if depth > MAX_DEPTH:
+            raise UnsavableLayerError(
+                f"cannot save the model: its Sequential models nest more than {MAX_DEPTH} deep "
+                f"(does a Sequential contain itself?)"
+            )
+        kind = type(layer)
+        if kind is Sequential:
+            return {
+                "type": "sequential",
+                "layers": [
+                    self.layer(child, f"{prefix}{i}.", depth + 1)
+                    for i, child in enumerate(layer)  # type: ignore[attr-defined]
+                ],
+            }
+        if kind is Dense:
+            node: dict[str, Any] = {"type": "dense", "config": _json_config(layer, where)}
+        else:
+            component = self.registered(layer, where).get(kind)
+            if component is None:
+                raise UnsavableLayerError(
+                    f"cannot save {where} ({layer!r}): its class {_qualified(kind)} is neither "
+                    f"Dense, Sequential nor a registered activation; register it via a plugin "
+                    f"(a register_activations hook, see `layerkit plugins`) so that it can be "
+                    f"rebuilt by name"
+                )
+            node = {
+                "type": "activation",
+                "name": component.name,
+                "config": _json_config(layer, where),
+            }
+            self.components[("activation", component.name)] = _component_record(component)
+        for name in layer.param_names:
+            self.parameter(layer, where, prefix, name)
+        return node
+
+    def registered(self, layer: Layer, where: str) -> dict[type, Component]:
+        if self.by_class is None:
+            self.by_class = _registered(activations, "activation", f"{where} ({layer!r})")
+        return self.by_class
+
+    def parameter(self, layer: Layer, where: str, prefix: str, name: str) -> None:
+        value = getattr(layer, name, None)
         if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
             raise UnsavableLayerError(
                 f"cannot save {where} ({layer!r}): parameter {name!r} is not a float32 or "
                 f"float64 array"
+            )
+        if prefix + name in self.arrays or prefix + name == HEADER:
+            raise UnsavableLayerError(
+                f"cannot save {where} ({layer!r}): its parameter {name!r} would be stored as "
+                f"{prefix + name!r}, a name already taken in the file"
             )
         if not np.all(np.isfinite(value)):
             raise NonFiniteError(
                 f"cannot save {where} ({layer!r}): parameter {name!r} holds NaN or infinity "
                 f"(did training diverge?)"
             )
-        arrays[prefix + name] = value
-    return node
+        self.arrays[prefix + name] = value
+
+
+def _registered(lookup: Any, kind: str, what: str) -> dict[type, Component]:
+    """Reverse lookup of ``lookup()`` (activations or losses): class → first registration."""
+    try:
+        registered = lookup()
+    except Exception as error:  # a broken plugin: say so instead of a traceback from pluggy
+        raise UnsavableLayerError(
+            f"cannot save {what}: the registered {kind}s cannot be listed "
+            f"({type(error).__name__}: {error}); see `layerkit plugins`"
+        ) from error
+    found: dict[type, Component] = {}
+    for component in registered.values():
+        found.setdefault(component.cls, component)
+    return found
 
 
 def _component_record(component: Component) -> dict[str, Any]:
@@ -231,23 +373,47 @@ def _component_record(component: Component) -> dict[str, Any]:
 
 
 def _json_config(thing: Layer | Loss, where: str) -> dict[str, Any]:
-    return _json_checked(thing.config(), f"the config() of {where} ({thing!r})")
-
-
-def _json_checked(value: dict[str, Any], what: str) -> dict[str, Any]:
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise UnsavableLayerError(f"cannot save {what}: not JSON-serialisable ({error})") from None
+        config = thing.config()
+    except Exception as error:
+        raise UnsavableLayerError(
+            f"cannot save {where}: its config() raised {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(config, dict):
+        raise UnsavableLayerError(
+            f"cannot save {where}: its config() returned {config!r}, not a dict of options"
+        )
+    return _json_checked(config, f"the config() of {where} ({thing!r})", _MAX_NESTING)
+
+
+def _json_checked(value: dict[str, Any], what: str, limit: int) -> dict[str, Any]:
+    """Return ``value`` if it survives JSON exactly (but for tuples), else raise."""
+    problem = _json_problem(value, limit)
+    if problem is None:
+        try:
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError) as error:
+            problem = str(error)
+    if problem is not None:
+        raise UnsavableLayerError(f"cannot save {what}: not JSON-serialisable ({problem})")
     return value
 
 
-def _by_class(components: dict[str, Component]) -> dict[type, Component]:
-    """Reverse lookup: class → the first name it is registered under."""
-    found: dict[type, Component] = {}
-    for component in components.values():
-        found.setdefault(component.cls, component)
-    return found
+def _json_problem(value: Any, limit: int) -> str | None:
+    """What JSON would change or refuse in ``value``: a non-string key, a nesting over ``limit``."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return f"nested more than {limit} deep"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return f"key {key!r} is of type {type(key).__name__}, not a string"
+                pending.append((child, depth + 1))
+        elif isinstance(item, list | tuple):
+            pending.extend((child, depth + 1) for child in item)
+    return None
 
 
 def _qualified(cls: type) -> str:
@@ -257,19 +423,88 @@ def _qualified(cls: type) -> str:
 def _atomic_write(path: Path, arrays: dict[str, Array]) -> None:
     """Write ``arrays`` as an ``.npz`` to ``path`` through a temporary file and a rename."""
     directory = path.parent
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    if not directory.is_dir():
+        code = errno.ENOTDIR if directory.exists() else errno.ENOENT
+        raise OSError(code, f"cannot save {path}: no such directory", str(directory))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(path))
+    stem = _temporary_stem(path)
+    _remove_stale_temporaries(directory, stem)
+    descriptor, temporary = _locked_temporary(directory, stem)
     try:
         with os.fdopen(descriptor, "wb") as file:
             _write_npz(file, arrays)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
+            os.chmod(temporary, _file_mode(path))
+            os.replace(temporary, path)  # before closing: the lock keeps cleaners away
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _temporary_stem(path: Path) -> str:
+    """``.NAME.HASH.``: the start of every temporary name of ``path``, short enough to be legal.
+
+    ``NAME`` is the file name cut to 100 bytes (less when the file system allows shorter
+    names); ``HASH`` tells apart the names that share those bytes.
+    """
+    name_max = 255
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        name_max = os.pathconf(path.parent, "PC_NAME_MAX")
+    budget = max(0, min(100, name_max - 30))  # the rest: 2 dots, hash, dot, 8 random, ".tmp"
+    encoded = os.fsencode(path.name)
+    name = path.name
+    while len(os.fsencode(name)) > budget:
+        name = name[:-1]
+    return f".{name}.{hashlib.sha256(encoded).hexdigest()[:12]}."
+
+
+def _locked_temporary(directory: Path, stem: str) -> tuple[int, str]:
+    """Create a temporary file named ``stem + 8 random characters + .tmp``, locked for writing.
+
+    The lock (``flock``) tells a later save that this file is being written; it goes away
+    with the process, so a file whose lock can be taken was left by a save that died.
+    """
+    while True:
+        descriptor, temporary = tempfile.mkstemp(prefix=stem, suffix=".tmp", dir=directory)
+        if fcntl is None:
+            return descriptor, temporary
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except OSError:  # no locks on this file system: then no cleaner can take one either
+            return descriptor, temporary
+        if os.fstat(descriptor).st_nlink:
+            return descriptor, temporary
+        os.close(descriptor)  # a cleaner took it for a dead save's file in the meantime
+
+
+def _remove_stale_temporaries(directory: Path, stem: str) -> None:
+    """Remove the temporary files of earlier saves of this path whose writer has died."""
+    if fcntl is None:
+        return
+    pattern = re.compile(re.escape(stem) + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = [name for name in os.listdir(directory) if pattern.fullmatch(name)]
+    except OSError:
+        return
+    for name in names:
+        candidate = os.path.join(directory, name)
+        try:
+            descriptor = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(descriptor).st_mode):
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError: a live save
+                if os.stat(candidate, follow_symlinks=False).st_ino == os.fstat(descriptor).st_ino:
+                    os.unlink(candidate)  # while holding the lock, see _locked_temporary
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
 
 
 def _write_npz(file: IO[bytes], arrays: dict[str, Array]) -> None:
@@ -300,14 +535,25 @@ def _fsync_directory(directory: Path) -> None:
 def load(path: PathLike) -> Layer:
     """Return the model saved in ``path`` by `save`, with its parameters bit for bit.
 
+    The file is checked before it is trusted: its header is read first (at most
+    `MAX_HEADER_BYTES`), a member the header does not name is refused unread, and no member
+    is inflated beyond the size the header declares for it, so a crafted file cannot make
+    loading use more memory than the model it describes.
+
     Raises
     ------
     ModelFileError
         When the file is truncated, corrupted, not a layerkit model file, of a newer format
-        version, or needs an activation that no installed plugin provides (the message names
-        the activation and the plugin and distribution that provided it when it was saved).
+        version, holds a parameter with NaN or infinity (`save` never writes one), or needs an
+        activation that no installed plugin provides (the message names the activation and
+        the plugin and distribution that provided it when it was saved).
+    ComponentTypeError
+        When ``path`` is not a path (``None``, a number).
+    ConfigurationError
+        When ``path`` is empty or holds a NUL character.
     OSError
-        When the file cannot be opened (``FileNotFoundError`` when it does not exist).
+        When the file cannot be opened or read (``FileNotFoundError`` when it does not exist,
+        ``IsADirectoryError`` when it is a directory).
     """
     return read(path).model
 
@@ -317,132 +563,382 @@ def read(path: PathLike) -> SavedModel:
 
     Raises the same errors as `load`.
     """
-    path = Path(path)
+    path = _as_path(path, "load")
     with path.open("rb") as file:  # OSError (FileNotFoundError, IsADirectoryError) as it is
         start = file.read(2)
         if start != b"PK":  # refuse a foreign file before reading all of it
             kind = "an empty file" if not start else "not a zip archive"
             raise ModelFileError(f"{path} is not a layerkit model file ({kind})")
-        data = start + file.read()
-    arrays = _read_arrays(path, data)
-    header = _read_header(path, arrays)
-    return _Rebuild(path, header, arrays).saved_model()
+        try:
+            archive = zipfile.ZipFile(_SeekChecked(file))
+        except _ZIP_ERRORS as error:
+            raise ModelFileError(
+                f"{path} is truncated or corrupted: cannot read it as an .npz archive "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        with archive:
+            members = _members(path, archive)
+            header = _read_header(path, archive, members)
+            return _Rebuild(path, header, archive, members).saved_model()
 
 
-def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except Exception as error:  # the bytes are in memory: any failure means a bad file
-        raise ModelFileError(
-            f"{path} is truncated or corrupted: cannot read it as an .npz archive "
-            f"({type(error).__name__}: {error})"
-        ) from None
+class _SeekChecked:
+    """The model file as zipfile reads it, with a seek before its start a format error.
+
+    A real file answers such a seek with ``OSError(EINVAL)``, which would pass for an I/O
+    error; every other ``OSError`` from reading is one.
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if offset < 0:
+            end = os.fstat(self.file.fileno()).st_size if whence == 2 else 0
+            base = self.file.tell() if whence == 1 else end
+            if base + offset < 0:
+                raise _BadSeek(errno.EINVAL, f"a seek to offset {base + offset}")
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+    def seekable(self) -> bool:
+        return True
 
 
-def _read_header(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    raw = arrays.get(HEADER)
-    if raw is None:
-        names = ", ".join(sorted(arrays)[:8]) or "none"
+class _BadSeek(OSError):
+    """A seek before the start of the file: zipfile expects an OSError, layerkit a format error."""
+
+
+def _members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by name, refusing duplicates and an archive without the header."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        if info.filename in members:
+            raise ModelFileError(
+                f"{path} is corrupted: it holds two members named {info.filename!r}"
+            )
+        members[info.filename] = info
+    if HEADER + ".npy" not in members:
+        if HEADER in members:
+            raise ModelFileError(
+                f"{path} has a corrupted header: the member {HEADER!r} is not an .npy array"
+            )
+        names = ", ".join(sorted(name.removesuffix(".npy") for name in members)[:8]) or "none"
         raise ModelFileError(
             f"{path} is not a layerkit model file: it is an .npz archive without the "
             f"{HEADER!r} header (its arrays: {names})"
         )
+    return members
+
+
+def _read_header(
+    path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
+) -> dict[str, Any]:
+    raw = _read_array(path, archive, members[HEADER + ".npy"], HEADER, "uint8", None)
     try:
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise ValueError(f"header array of dtype {raw.dtype} and shape {raw.shape}")
-        header = json.loads(raw.tobytes().decode("utf-8"))
+        header = json.loads(
+            raw.tobytes().decode("utf-8"),
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+        )
         if not isinstance(header, dict):
             raise ValueError("the header is not a JSON object")
-    except (ValueError, UnicodeDecodeError) as error:
+    except RecursionError:
+        raise ModelFileError(f"{path} has a corrupted header: it nests too deeply") from None
+    except ValueError as error:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ModelFileError(f"{path} has a corrupted header: {error}") from None
     if header.get("format") != FORMAT:
         raise ModelFileError(
             f"{path} is not a layerkit model file (its header's format is "
-            f"{header.get('format')!r}, expected {FORMAT!r})"
+            f"{str(header.get('format'))[:80]!r}, expected {FORMAT!r})"
         )
     version = header.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{path} has an invalid format version {version!r}")
+        raise ModelFileError(f"{path} has an invalid format version {str(version)[:80]!r}")
     if version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} has model format version {version}, written by layerkit "
-            f"{header.get('layerkit_version', '?')}; this layerkit reads format version "
-            f"{FORMAT_VERSION} and older: upgrade layerkit to load it"
+            f"{path} has model format version {str(version)[:20]}, written by layerkit "
+            f"{str(header.get('layerkit_version', '?'))[:80]}; this layerkit reads format "
+            f"version {FORMAT_VERSION} and older: upgrade layerkit to load it"
         )
+    problem = _header_problem(header)
+    if problem is not None:
+        raise ModelFileError(f"{path} has a corrupted header: {problem}")
     return header
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"it holds {name}, which save never writes")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _header_problem(header: dict[str, Any]) -> str | None:
+    """What is wrong with the parts of a parsed header that do not describe layers, if any."""
+    if _json_problem(header, _MAX_NESTING) is not None:
+        return f"it nests more than {_MAX_NESTING} deep"
+    if not isinstance(header.get("model"), dict):
+        return "its 'model' is missing or not a JSON object"
+    parameters = header.get("parameters")
+    if not isinstance(parameters, dict):
+        return "its 'parameters' is missing or not a JSON object"
+    for name, entry in parameters.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or entry.get("dtype") not in ("float32", "float64"):
+            return f"parameter {name!r} is {str(entry)[:80]}, without dtype float32 or float64"
+        if not (
+            isinstance(shape, list)
+            and len(shape) <= 32
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape)
+        ):
+            return f"parameter {name!r} has shape {str(shape)[:80]}, not a list of sizes"
+        if math.prod(shape) * np.dtype(entry["dtype"]).itemsize > _MAX_ARRAY_BYTES:
+            return f"parameter {name!r} has shape {str(shape)[:80]}, larger than any model"
+    components = header.get("components", [])
+    if not isinstance(components, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("kind"), str) and isinstance(c.get("name"), str)
+        for c in components
+    ):
+        return "its 'components' is not a list of objects with a kind and a name"
+    loss = header.get("loss")
+    if loss is not None and not (
+        isinstance(loss, dict)
+        and isinstance(loss.get("name"), str)
+        and isinstance(loss.get("config", {}), dict)
+    ):
+        return f"its 'loss' is {str(loss)[:80]}, not an object with a name and a config"
+    if not isinstance(header.get("metadata") or {}, dict):
+        return "its 'metadata' is not a JSON object"
+    return None
+
+
+def _read_array(
+    path: Path,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    dtype_name: str,
+    shape: tuple[int, ...] | None,
+) -> np.ndarray:
+    """Read one ``.npy`` member, checked against ``dtype_name`` and ``shape`` before its data.
+
+    ``shape=None`` (the header) accepts any 1-D array of up to `MAX_HEADER_BYTES`. No more
+    bytes are inflated than the member's declared size, itself checked against the shape.
+    """
+    itemsize = np.dtype(dtype_name).itemsize
+    most = MAX_HEADER_BYTES if shape is None else math.prod(shape) * itemsize
+    least = 0 if shape is None else most
+    problem = _member_problem(info, least, most + _NPY_PREAMBLE_BYTES)
+    if problem is not None:
+        raise ModelFileError(f"{path} is corrupted: array {name!r} {problem}")
+    try:
+        with archive.open(info) as member:
+            found_shape, fortran_order, dtype = _read_preamble(member)
+            if shape is None and len(found_shape) == 1 and found_shape[0] <= MAX_HEADER_BYTES:
+                shape = found_shape  # the header: any one-dimensional array of bytes
+            if dtype.name != dtype_name or dtype.fields or found_shape != shape:
+                raise ModelFileError(
+                    _mismatch(path, name, (dtype, found_shape), (dtype_name, shape))
+                )
+            data = _read_exactly(member, math.prod(shape) * itemsize)
+    except ModelFileError:
+        raise
+    except (*_ZIP_ERRORS, _BadSeek) as error:
+        raise ModelFileError(
+            f"{path} is truncated or corrupted: cannot read array {name!r} "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    array = np.frombuffer(data, dtype=dtype)
+    if fortran_order:
+        array = array.reshape(shape[::-1]).transpose()
+    else:
+        array = array.reshape(shape)
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+
+
+def _mismatch(path: Path, name: str, found: tuple[Any, Any], expected: tuple[Any, Any]) -> str:
+    """Say how an array's dtype or shape differs from what the header says."""
+    if name == HEADER:
+        return (
+            f"{path} is not a layerkit model file: its header array has dtype {found[0]} and "
+            f"shape {found[1]}, not uint8 in one dimension of at most {MAX_HEADER_BYTES} bytes"
+        )
+    what = "dtype" if found[0].name != expected[0] or found[0].fields else "shape"
+    index = 0 if what == "dtype" else 1
+    return (
+        f"{path} is corrupted: parameter {name!r} has {what} {found[index]}, the header says "
+        f"{expected[index]}"
+    )
+
+
+def _member_problem(info: zipfile.ZipInfo, least: int, most: int) -> str | None:
+    """What makes a member unreadable or larger than ``most`` bytes, before reading it."""
+    if info.is_dir():
+        return "is a directory"
+    if info.flag_bits & 0x1:
+        return "is encrypted"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return f"uses compression method {info.compress_type} (layerkit reads stored or deflated)"
+    if not least <= info.file_size <= most:
+        return (
+            f"declares {info.file_size} bytes, the header's shape and dtype allow {least} to {most}"
+        )
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        return f"is stored in {info.compress_size} bytes but declares {info.file_size}"
+    if info.file_size > info.compress_size * _DEFLATE_RATIO + 64:
+        return f"declares {info.file_size} bytes, more than deflate makes of {info.compress_size}"
+    return None
+
+
+def _read_preamble(member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """Read the ``.npy`` magic and header: shape, Fortran order and dtype; never unpickles."""
+    version = np.lib.format.read_magic(member)
+    with warnings.catch_warnings():
+        # NumPy warns when it had to parse a header written by Python 2; it is only refused
+        # below if its shape or dtype is wrong, as any other header is.
+        warnings.simplefilter("ignore")
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(member)
+        if version == (2, 0):
+            return np.lib.format.read_array_header_2_0(member)
+    raise ValueError(f"unsupported .npy format version {version}")
+
+
+def _read_exactly(member: IO[bytes], size: int) -> bytearray:
+    """Read ``size`` bytes, in chunks, refusing a member with fewer or more."""
+    data = bytearray(size)
+    view = memoryview(data)
+    filled = 0
+    while filled < size:
+        chunk = member.read(min(size - filled, 2**20))
+        if not chunk:
+            raise ValueError(f"its data ends after {filled} of {size} bytes")
+        view[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    if member.read(1):
+        raise ValueError(f"it holds more than the {size} bytes of its shape")
+    return data
 
 
 class _Rebuild:
     """Rebuilds the model of one file, checking each part of the header as it goes."""
 
-    def __init__(self, path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray]):
+    def __init__(
+        self,
+        path: Path,
+        header: dict[str, Any],
+        archive: zipfile.ZipFile,
+        members: dict[str, zipfile.ZipInfo],
+    ):
         self.path = path
         self.header = header
-        self.arrays = arrays
+        self.archive = archive
+        self.members = members
+        self.parameters: dict[str, dict[str, Any]] = header["parameters"]
         self.used: set[str] = set()
-        components = header.get("components", [])
-        self.provenance = {
-            (c.get("kind"), c.get("name")): c for c in components if isinstance(c, dict)
-        }
+        self.provenance = {(c["kind"], c["name"]): c for c in header.get("components", [])}
 
     def saved_model(self) -> SavedModel:
         header = self.header
+        # Refuse what the header does not name before reading anything else: a bomb stays shut.
+        unnamed = sorted(
+            name.removesuffix(".npy")
+            for name in self.members
+            if name != HEADER + ".npy"
+            and not (name.endswith(".npy") and name.removesuffix(".npy") in self.parameters)
+        )
+        if unnamed:
+            self.unused(unnamed)
         try:
-            model = self.layer(header["model"], "")
+            model = self.layer(header["model"], "", 0)
             loss = self.loss(header.get("loss"))
-            metadata = header.get("metadata") or {}
-            if not isinstance(metadata, dict):
-                raise ValueError("metadata is not a JSON object")
         except ModelFileError:
             raise
-        except (LayerkitError, KeyError, TypeError, ValueError, AttributeError) as error:
+        except (LayerkitError, LookupError, TypeError, ValueError, AttributeError) as error:
             raise ModelFileError(
                 f"{self.path} has a corrupted header: cannot rebuild the model "
                 f"({type(error).__name__}: {error})"
             ) from None
-        unused = sorted(set(self.arrays) - self.used - {HEADER})
+        unused = sorted(set(self.parameters) - self.used)
         if unused:
-            raise ModelFileError(
-                f"{self.path} is corrupted: it holds arrays the model does not use: "
-                f"{', '.join(unused)}"
-            )
+            self.unused(unused)
         return SavedModel(
             model=model,
             loss=loss,
-            metadata=metadata,
+            metadata=header.get("metadata") or {},
             layerkit_version=str(header.get("layerkit_version", "")),
             components=list(self.provenance.values()),
         )
 
-    def layer(self, node: dict[str, Any], prefix: str) -> Layer:
-        kind = node["type"]
+    def unused(self, names: list[str]) -> None:
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        raise ModelFileError(
+            f"{self.path} is corrupted: it holds arrays the model does not use: {shown}"
+        )
+
+    def layer(self, node: Any, prefix: str, depth: int) -> Layer:
+        where = f"layer {prefix.rstrip('.')}" if prefix else "the model"
+        if not isinstance(node, dict):
+            raise ModelFileError(f"{self.path} has a corrupted header: {where} is not an object")
+        if depth > MAX_DEPTH:
+            raise ModelFileError(
+                f"{self.path} has a corrupted header: Sequential models nest more than "
+                f"{MAX_DEPTH} deep at {where}"
+            )
+        kind = node.get("type")
         if kind == "sequential":
-            children = node["layers"]
+            children = node.get("layers")
             if not isinstance(children, list) or not children:
-                raise ValueError(f"sequential at {prefix or 'top'} has no layers")
+                raise ModelFileError(
+                    f"{self.path} has a corrupted header: the sequential {where} has no layers"
+                )
             return Sequential(
-                *(self.layer(child, f"{prefix}{i}.") for i, child in enumerate(children))
+                *(self.layer(child, f"{prefix}{i}.", depth + 1) for i, child in enumerate(children))
             )
         config = node.get("config", {})
         if not isinstance(config, dict):
-            raise ValueError(f"the config of {kind} at {prefix or 'top'} is not an object")
+            raise ModelFileError(
+                f"{self.path} has a corrupted header: the config of {where} is not an object"
+            )
         if kind == "dense":
-            return Dense(**config, W=self.parameter(prefix + "W"), b=self.parameter(prefix + "b"))
+            W, b = self.parameter(prefix + "W"), self.parameter(prefix + "b")
+            try:
+                return Dense(**config, W=W, b=b)
+            except Exception as error:
+                raise ModelFileError(
+                    f"{self.path} has a corrupted header: cannot build the Dense {where} from "
+                    f"its saved options {str(config)[:200]} ({type(error).__name__}: {error})"
+                ) from None
         if kind == "activation":
-            layer = self.activation(node["name"], config)
+            name = node.get("name")
+            if not isinstance(name, str):
+                raise ModelFileError(
+                    f"{self.path} has a corrupted header: the activation {where} has no name"
+                )
+            layer = self.activation(name, config)
             for name in layer.param_names:
                 value = self.parameter(prefix + name)
                 setattr(layer, name, value)
                 setattr(layer, "d" + name, np.zeros_like(value))
             return layer
         raise ModelFileError(
-            f"{self.path} holds a layer of unknown type {kind!r}; it was written by layerkit "
-            f"{self.header.get('layerkit_version', '?')}: upgrade layerkit to load it"
+            f"{self.path} holds a layer of unknown type {str(kind)[:80]!r}; it was written by "
+            f"layerkit {str(self.header.get('layerkit_version', '?'))[:80]}: upgrade layerkit "
+            f"to load it"
         )
 
     def activation(self, name: str, config: dict[str, Any]) -> Layer:
-        registered = activations()
+        registered = self.registered(activations, "activation", name)
         if name not in registered:
             raise ModelFileError(self.missing("activation", name, registered))
         try:
@@ -454,13 +950,22 @@ class _Rebuild:
         if node is None:
             return None
         name, config = node["name"], node.get("config", {})
-        registered = losses()
+        registered = self.registered(losses, "loss", name)
         if name not in registered:
             raise ModelFileError(self.missing("loss", name, registered))
         try:
             return registered[name].cls(**config)
         except Exception as error:
             raise ModelFileError(self.incompatible("loss", name, config, error)) from None
+
+    def registered(self, lookup: Any, kind: str, name: str) -> dict[str, Component]:
+        try:
+            return lookup()
+        except Exception as error:
+            raise ModelFileError(
+                f"{self.path} needs the {kind} {name!r}, but the registered {kind}s cannot be "
+                f"listed ({type(error).__name__}: {error}); see `layerkit plugins`"
+            ) from error
 
     def missing(self, kind: str, name: str, registered: dict[str, Component]) -> str:
         saved = self.provenance.get((kind, name), {})
@@ -487,25 +992,22 @@ class _Rebuild:
         saved = self.provenance.get((kind, name), {})
         return (
             f"{self.path}: the installed {kind} {name!r} cannot be built with the saved options "
-            f"{config} ({type(error).__name__}: {error}); the file was written with "
+            f"{str(config)[:200]} ({type(error).__name__}: {error}); the file was written with "
             f"{saved.get('distribution') or saved.get('plugin') or 'an unknown plugin'} "
             f"{saved.get('version') or ''}".rstrip()
         )
 
     def parameter(self, name: str) -> Array:
-        expected = self.header.get("parameters", {}).get(name)
-        value = self.arrays.get(name)
-        if value is None or expected is None:
+        expected = self.parameters.get(name)
+        info = self.members.get(name + ".npy")
+        if info is None or expected is None:
             raise ModelFileError(f"{self.path} is corrupted: parameter {name!r} is missing")
-        if value.dtype not in FLOAT_DTYPES or value.dtype.name != expected.get("dtype"):
+        shape = tuple(expected["shape"])
+        value = _read_array(self.path, self.archive, info, name, expected["dtype"], shape)
+        if not np.isfinite(value).all():
             raise ModelFileError(
-                f"{self.path} is corrupted: parameter {name!r} has dtype {value.dtype}, "
-                f"the header says {expected.get('dtype')}"
-            )
-        if list(value.shape) != expected.get("shape"):
-            raise ModelFileError(
-                f"{self.path} is corrupted: parameter {name!r} has shape {value.shape}, "
-                f"the header says {tuple(expected.get('shape') or ())}"
+                f"{self.path} is corrupted: parameter {name!r} holds NaN or infinity, which "
+                f"save never writes"
             )
         self.used.add(name)
         return value

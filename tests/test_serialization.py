@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import struct
+import subprocess
+import sys
+import tracemalloc
 import types
+import warnings
 import zipfile
 
 import numpy as np
@@ -12,7 +19,13 @@ import pytest
 
 import layerkit as lk
 from layerkit import serialization
-from layerkit.errors import ModelFileError, NonFiniteError, UnsavableLayerError
+from layerkit.errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    ModelFileError,
+    NonFiniteError,
+    UnsavableLayerError,
+)
 from layerkit.registry import reset_plugin_manager
 from layerkit.serialization import HEADER, load, read, save
 
@@ -374,3 +387,411 @@ def test_installed_component_that_refuses_the_saved_options(model_file):
     rewrite(model_file, lambda h: h["model"]["layers"][1]["config"].update(steepness=2))
     with pytest.raises(ModelFileError, match="cannot be built with the saved options"):
         load(model_file)
+
+
+# ------------------------------------------------------------------- hostile model files
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def write_zip(path, members, compression=zipfile.ZIP_STORED):
+    """Write ``members`` (name → bytes, in order, names may repeat) as a zip archive."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name
+        with zipfile.ZipFile(path, "w", compression) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+
+
+def members_of(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return [(name + ".npy", npy_bytes(archive[name])) for name in archive.files]
+
+
+def inflated_peak(function) -> int:
+    """Run ``function`` (expected to raise ModelFileError); return its peak of allocations."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError):
+            function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.guarantee("files")
+def test_a_member_the_header_does_not_name_is_refused_unread(model_file):
+    # issue 12, item 2: 16 MiB of zeros deflate to 16 KiB; the old reader inflated them all
+    with (
+        zipfile.ZipFile(model_file, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("padding.npy", "w", force_zip64=True) as member,
+    ):
+        np.lib.format.write_array_header_1_0(
+            member, {"descr": "<f8", "fortran_order": False, "shape": (2**21,)}
+        )
+        member.write(bytes(2**24))
+    assert model_file.stat().st_size < 2**16
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 2**20
+
+
+@pytest.mark.guarantee("files")
+def test_a_member_larger_than_its_header_says_is_refused_before_inflating(model_file):
+    members = dict(members_of(model_file))
+    members["0.W.npy"] = npy_bytes(np.zeros(2**21))  # the header says (2, 3)
+    write_zip(model_file, members.items(), zipfile.ZIP_DEFLATED)
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 2**20
+
+
+@pytest.mark.guarantee("files")
+def test_a_member_that_lies_about_its_size_is_not_inflated_beyond_it(model_file):
+    members = dict(members_of(model_file))
+    true_size = len(members["0.W.npy"])
+    members["0.W.npy"] = members["0.W.npy"] + bytes(2**24)
+    write_zip(model_file, members.items(), zipfile.ZIP_DEFLATED)
+    # Make the local header and the central directory claim the true size of 0.W.npy.
+    data = bytearray(model_file.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        while at != -1:
+            name_length = struct.unpack_from("<H", data, at + (26 if offset == 22 else 28))[0]
+            start = at + (30 if offset == 22 else 46)
+            if data[start : start + name_length] == b"0.W.npy":
+                struct.pack_into("<I", data, at + offset, true_size)
+            at = data.find(signature, at + 4)
+    model_file.write_bytes(bytes(data))
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 2**20
+
+
+@pytest.mark.guarantee("files")
+def test_a_header_larger_than_the_limit_is_refused_before_inflating(model_file):
+    members = dict(members_of(model_file))
+    members[HEADER + ".npy"] = npy_bytes(np.zeros(serialization.MAX_HEADER_BYTES + 2**20, np.uint8))
+    write_zip(model_file, members.items(), zipfile.ZIP_DEFLATED)
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 2**20
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        # issue 12, item 9, and its siblings: each escaped as a TypeError, AttributeError, ...
+        (lambda h: h.update(components=5), "'components'"),
+        (lambda h: h.update(components=[["a"]]), "'components'"),
+        (lambda h: h.update(components=[{"kind": "activation", "name": ["x"]}]), "'components'"),
+        (lambda h: h.update(parameters=[]), "'parameters'"),
+        (lambda h: h.update(parameters={"0.W": 5}), "'0.W'"),
+        (lambda h: h.update(metadata=[1, 2]), "'metadata'"),
+        (lambda h: h.update(model=[]), "'model'"),
+        (lambda h: h.update(loss=[1]), "'loss'"),
+        (lambda h: h.update(loss={"name": 5}), "'loss'"),
+        (lambda h: h.update(loss={"name": "l2", "config": {"reduction": 10**400}}), "'l2'"),
+        (lambda h: h["model"]["layers"].__setitem__(0, 5), "layer 0 is not an object"),
+        (lambda h: h["model"]["layers"][1].update(name=["sigmoid"]), "has no name"),
+        (lambda h: h["model"]["layers"][1]["config"].update(x=10**400), "saved options"),
+        (lambda h: h["model"]["layers"][0].update(config=[]), "config of layer 0"),
+        (lambda h: h["parameters"]["0.W"].update(shape=[-2, 3]), "shape"),
+        (lambda h: h["parameters"]["0.W"].update(shape=[10**30, 3]), "larger than any model"),
+        (lambda h: h["parameters"]["0.W"].update(shape=[True, 3]), "shape"),
+        (lambda h: h["parameters"]["0.W"].update(shape="2,3"), "shape"),
+        (lambda h: h["parameters"]["0.W"].update(dtype="float16"), "float32 or float64"),
+        (lambda h: h["parameters"]["0.W"].update(dtype="object"), "float32 or float64"),
+        (lambda h: h["parameters"].update({"9.W": {"dtype": "float64", "shape": [2]}}), "9.W"),
+    ],
+)
+def test_crafted_headers_are_model_file_errors(model_file, edit, fragment):
+    rewrite(model_file, edit)
+    with pytest.raises(ModelFileError, match=re.escape(fragment)) as raised:
+        load(model_file)
+    assert str(model_file) in str(raised.value)
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"in_features": -1, "out_features": 3},
+        {"in_features": "2", "out_features": 3},
+        {"in_features": 10**400, "out_features": 3},
+        {"in_features": 2.0, "out_features": 3},
+        {"in_features": 2, "out_features": 3, "bogus": 1},
+        {"in_features": 2, "out_features": 3, "W": [1.0]},
+        {"in_features": 2, "out_features": 3, "init": ["glorot"]},
+        {"in_features": 2, "out_features": 3, "dtype": "float16"},
+        {"in_features": 2, "out_features": 3, "seed": -1},
+    ],
+)
+def test_dense_options_a_constructor_refuses_name_the_file(model_file, config):
+    rewrite(model_file, lambda h: h["model"]["layers"][0].update(config=config))
+    with pytest.raises(ModelFileError, match="cannot build the Dense layer 0") as raised:
+        load(model_file)
+    assert str(model_file) in str(raised.value)
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [
+        (b'{"format": "layerkit-model", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "deep"),
+        (b"[" * 100_000, "corrupted header"),
+        (b'{"format": "layerkit-model", "format_version": NaN}', "NaN"),
+        (b'{"format": "layerkit-model", "format_version": 1e999}', "out of range"),
+        (b'{"format": "layerkit-model", "format_version": ' + b"9" * 5000 + b"}", "digits"),
+        (b'{"format": "layerkit-model", "format_version": 10000000000000000000000}', "version"),
+        ("{}".encode("utf-16"), "corrupted header"),
+    ],
+)
+def test_headers_json_cannot_parse_are_model_file_errors(model_file, header, fragment):
+    rewrite(model_file, extra={HEADER: np.frombuffer(header, dtype=np.uint8)})
+    with pytest.raises(ModelFileError, match=fragment):
+        load(model_file)
+
+
+@pytest.mark.guarantee("files")
+def test_models_nested_too_deep_are_refused_by_save_and_load(tmp_path, model_file):
+    deep = lk.Dense(2, 2, seed=0)
+    for _ in range(serialization.MAX_DEPTH):
+        deep = lk.Sequential(deep)
+    save(deep, tmp_path / "deep.npz")
+    assert_same(deep, load(tmp_path / "deep.npz"), np.ones((1, 2)))
+    with pytest.raises(UnsavableLayerError, match="nest more than 100 deep"):
+        save(lk.Sequential(deep), tmp_path / "deeper.npz")
+    loop = lk.Sequential(lk.Dense(2, 2))
+    loop.layers.append(loop)
+    with pytest.raises(UnsavableLayerError, match="contain itself"):
+        save(loop, tmp_path / "loop.npz")
+
+    def nest(header):
+        for _ in range(serialization.MAX_DEPTH + 1):
+            header["model"] = {"type": "sequential", "layers": [header["model"]]}
+
+    rewrite(model_file, nest)
+    with pytest.raises(ModelFileError, match="nest more than 100 deep"):
+        load(model_file)
+
+
+@pytest.mark.guarantee("files")
+def test_archives_no_save_writes_are_model_file_errors(model_file, tmp_path):
+    members = members_of(model_file)
+    cases = {
+        "plain header": [
+            (name.removesuffix(".npy") if name == HEADER + ".npy" else name, data)
+            for name, data in members
+        ],
+        "duplicate": [*members, ("0.W.npy", npy_bytes(np.zeros((2, 3))))],
+        "directory": [*members, ("0.W.npy/", b"")],
+        "not an array": [*members, ("notes.txt", b"hello")],
+    }
+    fragments = {
+        "plain header": "'__layerkit__' is not an .npy array",
+        "duplicate": "two members named '0.W.npy'",
+        "directory": "does not use: 0.W.npy/",
+        "not an array": "does not use: notes.txt",
+    }
+    for case, archive_members in cases.items():
+        path = tmp_path / f"{case}.npz"
+        write_zip(path, archive_members)
+        with pytest.raises(ModelFileError, match=re.escape(fragments[case])):
+            load(path)
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.parametrize("flaw", ["encrypted", "bzip2", "stored size"])
+def test_members_zip_flags_layerkit_does_not_read_are_refused(model_file, flaw):
+    write_zip(model_file, members_of(model_file))
+    data = bytearray(model_file.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry: the header
+    while at != -1:
+        if flaw == "encrypted":
+            data[at + 8] |= 0x1
+        elif flaw == "bzip2":
+            struct.pack_into("<H", data, at + 10, zipfile.ZIP_BZIP2)
+        else:
+            struct.pack_into("<I", data, at + 20, 3)  # compressed size, stored
+        at = data.find(b"PK\x01\x02", at + 4)
+    model_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=r"encrypted|compression method|stored in"):
+        load(model_file)
+
+
+@pytest.mark.guarantee("files")
+def test_non_finite_parameters_are_refused(model_file, tmp_path):
+    # save refuses NaN and infinity, so a file holding them was altered: refuse it too
+    rewrite(model_file, extra={"0.W": np.full((2, 3), np.nan)})
+    with pytest.raises(ModelFileError, match=r"'0\.W' holds NaN or infinity"):
+        load(model_file)
+    register("slopes", slope=Slope)
+    save(lk.Sequential(Slope()), tmp_path / "slope.npz")
+    rewrite(tmp_path / "slope.npz", extra={"0.a": np.array([np.inf])})
+    with pytest.raises(ModelFileError, match=r"'0\.a' holds NaN or infinity"):
+        load(tmp_path / "slope.npz")
+
+
+def test_fortran_order_and_big_endian_members_load_the_same_values(model_file):
+    original = load(model_file)
+    with np.load(model_file, allow_pickle=False) as archive:
+        W = archive["0.W"]
+    rewrite(model_file, extra={"0.W": np.asfortranarray(W)})
+    assert_same(original, load(model_file), np.ones((1, 2)))
+    rewrite(model_file, extra={"0.W": W.astype(">f8")})
+    copy = load(model_file)
+    assert copy[0].W.dtype == np.float64 and copy[0].W.dtype.isnative
+    assert_same(original, copy, np.ones((1, 2)))
+
+
+# ----------------------------------------------------------------------- bad arguments
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        (None, ComponentTypeError),
+        (5, ComponentTypeError),
+        (["m.npz"], ComponentTypeError),
+        ("", ConfigurationError),
+        ("m\0.npz", ConfigurationError),
+    ],
+)
+def test_load_and_save_refuse_what_is_not_a_path(path, error):
+    with pytest.raises(error, match="path"):
+        load(path)
+    with pytest.raises(error, match="path"):
+        save(lk.mlp([2, 2]), path)
+
+
+@pytest.mark.guarantee("errors")
+def test_save_refuses_bad_arguments_with_layerkit_errors(tmp_path):
+    net, path = lk.mlp([2, 2], seed=0), tmp_path / "m.npz"
+    for kwargs, error, fragment in [
+        ({"metadata": [1, 2]}, ComponentTypeError, "metadata"),
+        ({"metadata": "abc"}, ComponentTypeError, "metadata"),
+        ({"metadata": {1: "a"}}, UnsavableLayerError, "key 1"),
+        ({"metadata": {"a": {(1, 2): "b"}}}, UnsavableLayerError, r"key \(1, 2\)"),
+        ({"metadata": {"a": [float("nan")]}}, UnsavableLayerError, "metadata"),
+        ({"metadata": {"a": "\ud800"}}, UnsavableLayerError, "metadata"),
+        ({"metadata": {"a": np.int64(1)}}, UnsavableLayerError, "metadata"),
+        ({"metadata": {"a": 10**5000}}, UnsavableLayerError, "metadata"),
+        ({"loss": 5}, ComponentTypeError, "Loss instance"),
+        ({"loss": lk.L2Loss}, ComponentTypeError, "parentheses"),
+        ({"loss": "l2"}, ComponentTypeError, "Loss instance"),
+    ]:
+        with pytest.raises(error, match=fragment):
+            save(net, path, **kwargs)
+    deep: dict = {}
+    for _ in range(3000):
+        deep = {"a": deep}
+    with pytest.raises(UnsavableLayerError, match="nested more than"):
+        save(net, path, metadata=deep)
+    with pytest.raises(ComponentTypeError, match="parentheses"):
+        save(lk.Dense, path)
+    with pytest.raises(ComponentTypeError, match="model comes first"):
+        save(path, net)  # type: ignore[arg-type]
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.guarantee("errors")
+def test_directories_as_paths_are_honest_os_errors(tmp_path):
+    net = lk.mlp([2, 2], seed=0)
+    with pytest.raises(IsADirectoryError):
+        load(tmp_path)
+    with pytest.raises(IsADirectoryError, match="over a directory"):
+        save(net, tmp_path)
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        save(net, tmp_path / "missing" / "m.npz")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError):
+        save(net, tmp_path / "file" / "m.npz")
+
+
+@pytest.mark.guarantee("plugins")
+def test_saving_a_dense_only_model_does_not_need_the_registry(tmp_path, monkeypatch):
+    save(lk.mlp([2, 3, 1], seed=0), tmp_path / "sigmoid.npz")
+
+    def broken():
+        raise lk.errors.PluginError("plugin 'bad' raised RuntimeError in register_activations")
+
+    monkeypatch.setattr(serialization, "activations", broken)
+    net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sequential(lk.Dense(3, 1, seed=1)))
+    save(net, tmp_path / "dense.npz")
+    assert_same(net, load(tmp_path / "dense.npz"), np.ones((1, 2)))
+    with pytest.raises(UnsavableLayerError, match="plugin 'bad'") as raised:
+        save(lk.mlp([2, 3, 1], seed=0), tmp_path / "sigmoid.npz")
+    assert "layer 1" in str(raised.value)
+    with pytest.raises(ModelFileError, match=r"needs the activation 'sigmoid'.*plugin 'bad'"):
+        load(tmp_path / "sigmoid.npz")
+
+
+def test_save_is_exported_beside_load(tmp_path):
+    # issue 13: lk.save(net, path) beside lk.load(path)
+    assert lk.save is save and "save" in lk.__all__
+    net = lk.mlp([2, 3, 2], seed=0)
+    lk.save(net, tmp_path / "m.npz", metadata={"task": "demo"})
+    assert_same(net, lk.load(tmp_path / "m.npz"), np.ones((1, 2)))
+
+
+# ------------------------------------------------------------------ temporary files
+@pytest.mark.guarantee("files")
+def test_save_works_for_names_up_to_the_file_system_limit(tmp_path):
+    # issue 12, item 10: names of 242 to 255 bytes failed, the temporary name was 14 longer
+    net = lk.mlp([2, 3, 2], seed=0)
+    for name in ["m" * 251 + ".npz", "é" * 125 + ".npz", "x" * 255]:
+        save(net, tmp_path / name)
+        assert_same(net, load(tmp_path / name), np.ones((1, 2)))
+        (tmp_path / name).unlink()
+    assert os.listdir(tmp_path) == []
+
+
+SLOW_SAVE = """
+import sys, time
+import layerkit as lk
+from layerkit import serialization
+
+def slow(file, arrays):
+    file.write(b"PK\\x03\\x04 the first bytes of an archive")
+    file.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+serialization._write_npz = slow
+serialization.save(lk.Sequential(lk.Dense(2, 2, seed=0)), sys.argv[1])
+"""
+
+
+def start_slow_save(path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SAVE, str(path)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "LAYERKIT_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert child.stdout.readline() == b"writing\n"
+    return child
+
+
+@pytest.mark.guarantee("files")
+def test_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp_path):
+    # issue 12, item 11: a save killed mid-write left its temporary file for ever
+    path, net = tmp_path / "m.npz", lk.mlp([2, 3, 2], seed=0)
+    save(net, path)
+    before = path.read_bytes()
+    child = start_slow_save(path)
+    try:
+        [temporary] = [name for name in os.listdir(tmp_path) if name != "m.npz"]
+        assert temporary.startswith(".m.npz.") and temporary.endswith(".tmp")
+        save(net, path)  # a live save's temporary file is left alone
+        assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", temporary])
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    assert path.read_bytes() == before  # the killed save changed nothing
+    # A dead save of another file keeps its temporary file until that file is saved.
+    other = serialization._temporary_stem(tmp_path / "other.npz") + "abcdefgh.tmp"
+    (tmp_path / other).write_bytes(b"PK")
+    save(net, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", other])
+    save(net, tmp_path / "other.npz")
+    assert sorted(os.listdir(tmp_path)) == ["m.npz", "other.npz"]
