@@ -56,10 +56,10 @@ class _Metadata:
 _TASKS = ("classification", "regression", "bits")
 
 
-def _read_metadata(metadata: Any, outputs: int) -> _Metadata:
-    """Check the entries `predict` uses against a model with ``outputs`` outputs.
+def _read_metadata(metadata: Any, inputs: int, outputs: int) -> _Metadata:
+    """Check the entries `predict` uses against a model of ``inputs`` inputs and ``outputs``.
 
-    >>> read = _read_metadata({"task": "classification", "classes": ["only"]}, outputs=2)
+    >>> read = _read_metadata({"task": "classification", "classes": ["only"]}, 2, 2)
     >>> read.task, read.classes, read.ignored
     ('classification', ['0', '1'], ["classes (expected 2 distinct class names, got ['only'])"])
     """
@@ -88,7 +88,7 @@ def _read_metadata(metadata: Any, outputs: int) -> _Metadata:
         found.task = task
     elif task is not None:
         found.ignored.append(f"task (expected one of {', '.join(_TASKS)}, got {_kind(task)})")
-    found.features = names("features")
+    found.features = names("features", inputs)
     found.targets = names("targets")
     found.outputs = names("outputs", outputs)
     if found.task == "classification":

@@ -49,7 +49,7 @@ def predict(model_path: Path, data: str, output_path: Path | None) -> None:
     saved = serialization.read(model_path)
     model = saved.model
     dense = _dense_layers(model)
-    metadata = _read_metadata(saved.metadata, dense[-1].out_features)
+    metadata = _read_metadata(saved.metadata, dense[0].in_features, dense[-1].out_features)
     if metadata.ignored:
         click.echo(
             f"layerkit predict: note: ignored the model's metadata: {'; '.join(metadata.ignored)}",

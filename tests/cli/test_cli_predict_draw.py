@@ -211,6 +211,7 @@ def test_predict_one_output_of_two_classes_shows_both_probabilities(layerkit, tm
         ({"task": 5}, "task"),
         ({"features": 5}, "features"),  # was a TypeError
         ({"features": [None, 1.5]}, "features"),
+        ({"features": ["p"]}, "features"),  # one name for two inputs: was exit 1
         ({"outputs": "ab"}, "outputs"),
         ({"outputs": ["p", "q", "r"]}, "outputs"),
         ({"task": "classification"}, None),
