@@ -7,9 +7,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .errors import ConfigurationError, NoGradientError
+from .errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    DTypeError,
+    NoGradientError,
+    NonFiniteError,
+    ShapeError,
+)
 from .layer import Layer, Parameter
-from .validation import Array
+from .validation import Array, real_number
 
 __all__ = ["SGD", "Optimizer"]
 
@@ -27,20 +34,29 @@ class Optimizer:
     optimizer must move each parameter from its own gradient and state alone, as SGD does.
     One that needs every gradient at once (clipping by the global norm) must be used with
     ``backward`` followed by ``step(model)``.
+
+    An optimizer that keeps state between steps (velocities, moment estimates) overrides
+    ``reset()`` to forget it; `fit` calls it when it rolls the parameters back after
+    training diverged.
     """
 
     lr: float
 
     def step(self, model: Layer | Iterable[Parameter]) -> None:
-        """Update every parameter of ``model`` (a layer, or an iterable of `Parameter`)."""
-        parameters = model.parameters() if isinstance(model, Layer) else model
+        """Update every parameter of ``model`` (a layer, or an iterable of `Parameter`).
+
+        Every gradient is checked first: it must exist, have its parameter's shape and
+        dtype, and be finite. If any is not, no parameter is changed and the error
+        (`NoGradientError`, `ShapeError`, `DTypeError` or `NonFiniteError`) names it.
+        """
+        parameters = _parameters_of(model, self)
         for parameter in parameters:
-            if parameter.grad is None:
-                raise NoGradientError(
-                    f"{self!r} cannot update parameter {parameter.name!r}: it has no gradient; "
-                    f"run backward first (backward_step applies the gradients it computes)"
-                )
-            self.update(parameter.value, parameter.grad)  # the layer's gradient is kept
+            _check_gradient(parameter, self)
+        for parameter in parameters:
+            self.update(parameter.value, parameter.grad)  # type: ignore[arg-type]
+
+    def reset(self) -> None:
+        """Forget any state kept between steps; the base class keeps none."""
 
     def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
         """Move the parameter array ``value`` in place, given its gradient ``grad``.
@@ -86,13 +102,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, lr: float, momentum: float = 0.0) -> None:
-        if not _is_real(lr) or not math.isfinite(lr) or lr < 0:
-            raise ConfigurationError(
-                f"SGD expects a finite, non-negative learning rate, got lr={lr!r}"
-            )
+        self.lr = real_number(lr, "SGD", "learning rate lr")
         if not _is_real(momentum) or not 0.0 <= momentum < 1.0:
             raise ConfigurationError(f"SGD expects momentum in [0, 1), got momentum={momentum!r}")
-        self.lr = float(lr)
         self.momentum = float(momentum)
         # Velocities keyed by the parameter array itself (its id, with the array kept alive
         # so the id cannot be reused by another array).
@@ -129,6 +141,10 @@ class SGD(Optimizer):
         value -= left @ right
         # --8<-- [end:sgd-product]
 
+    def reset(self) -> None:
+        """Forget the momentum velocities: the next step starts from v = ∂L/∂w again."""
+        self._velocity.clear()
+
     def _velocity_of(self, weight: Array, gradient: Array) -> Array:
         kept = self._velocity.get(id(weight))
         if kept is None or kept[0] is not weight or kept[1].dtype != weight.dtype:
@@ -142,6 +158,46 @@ class SGD(Optimizer):
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr!r}, momentum={self.momentum!r})"
+
+
+def _parameters_of(model: object, optimizer: Optimizer) -> list[Parameter]:
+    if isinstance(model, Layer):
+        return model.parameters()
+    if isinstance(model, Iterable) and not isinstance(model, (str, bytes)):
+        parameters = list(model)
+        if all(isinstance(parameter, Parameter) for parameter in parameters):
+            return parameters
+    raise ComponentTypeError(
+        f"{optimizer!r}.step expects a Layer or an iterable of Parameter (layer.parameters()), "
+        f"got {type(model).__name__}"
+    )
+
+
+def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
+    """Raise unless ``parameter.grad`` is a finite array of the parameter's shape and dtype."""
+    value, grad = parameter.value, parameter.grad
+    who = f"{optimizer!r} cannot update parameter {parameter.name!r}:"
+    if grad is None:
+        raise NoGradientError(
+            f"{who} it has no gradient; run backward first "
+            f"(backward_step applies the gradients it computes)"
+        )
+    if not isinstance(grad, np.ndarray) or grad.shape != value.shape:
+        shape = grad.shape if isinstance(grad, np.ndarray) else type(grad).__name__
+        raise ShapeError(f"{who} its gradient has shape {shape}, the parameter {value.shape}")
+    if grad.dtype != value.dtype:
+        raise DTypeError(
+            f"{who} its gradient has dtype {grad.dtype}, the parameter {value.dtype}; "
+            f"store the gradient as .astype(np.{value.dtype})"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(np.vdot(grad, grad)) or np.isfinite(grad).all():
+            return  # (a sum of squares can overflow while every entry is finite)
+    raise NonFiniteError(
+        f"{who} its gradient holds {np.count_nonzero(~np.isfinite(grad))} NaN or infinite "
+        f"value(s) (shape {grad.shape}); no parameter was changed. If this arose in "
+        f"training, lower the learning rate"
+    )
 
 
 def _is_real(value: object) -> bool:
