@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Self, overload
 
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ComponentTypeError, ConfigurationError, LayerkitError
 from .layer import Layer, Parameter
-from .validation import Array
+from .validation import Array, as_float_array
 
 if TYPE_CHECKING:
     from .optim import Optimizer
@@ -27,7 +27,9 @@ class Sequential(Layer):
     Parameters
     ----------
     *layers
-        One or more `Layer` instances.
+        One or more `Layer` instances, each used once: every layer keeps what its last
+        ``forward`` saw for its ``backward``, so an instance that appears twice (directly or
+        inside a nested Sequential) would get wrong gradients, and is refused.
 
     Examples
     --------
@@ -59,6 +61,7 @@ class Sequential(Layer):
                     f"Sequential expects Layer instances, got {layer!r} of type "
                     f"{type(layer).__name__} at position {position}{hint}"
                 )
+        _refuse_shared_layers(layers)
         self.layers: list[Layer] = list(layers)
 
     def forward(self, x: ArrayLike) -> Array:
@@ -72,7 +75,12 @@ class Sequential(Layer):
         return x  # type: ignore[return-value]
 
     def backward(self, grad: ArrayLike) -> Array:
-        """Run every layer's backward in reverse order; return ∂L/∂x of the first input."""
+        """Run every layer's backward in reverse order; return ∂L/∂x of the first input.
+
+        A gradient holding NaN or infinity is refused (`NonFiniteError`) before any layer
+        sees it.
+        """
+        grad = as_float_array(grad, "Sequential.backward", name="gradient")  # checked once
         try:
             # --8<-- [start:backward]
             for layer in reversed(self.layers):
@@ -154,3 +162,25 @@ class Sequential(Layer):
             lines.append(f"  ({position}): {child}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _refuse_shared_layers(layers: Sequence[Layer]) -> None:
+    """Raise `ConfigurationError` if one layer instance appears twice in the tree."""
+    seen: dict[int, str] = {}
+
+    def visit(layer: Layer, position: str) -> None:
+        if id(layer) in seen:
+            raise ConfigurationError(
+                f"Sequential got the same {layer!r} instance at positions {seen[id(layer)]} "
+                f"and {position}: a layer keeps what its last forward saw for backward, so one "
+                f"instance used twice computes wrong gradients. Create a separate layer for "
+                f"each position (Dense(...) again, Sigmoid() again). layerkit does not tie "
+                f"weights; to start two Dense layers equal, pass W=first.W, b=first.b (copied)"
+            )
+        seen[id(layer)] = position
+        if isinstance(layer, Sequential):
+            for index, child in enumerate(layer.layers):
+                visit(child, f"{position}.{index}")
+
+    for index, layer in enumerate(layers):
+        visit(layer, str(index))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import layerkit as lk
-from layerkit.errors import BackwardBeforeForwardError, ShapeError
+from layerkit.errors import BackwardBeforeForwardError, ConfigurationError, ShapeError
 
 X = np.array([[0.3, -0.7], [1.0, 0.5]])
 
@@ -153,3 +153,56 @@ def test_nested_error_carries_one_note_per_level():
     inner_note, outer_note = caught.value.__notes__
     assert inner_note == "raised in forward of layer 1 (Dense(3→1)) of a Sequential"
     assert outer_note.startswith("raised in forward of layer 1 (Sequential(")
+
+
+# ----------------------------------------------------------- one instance, one position
+
+
+def shared_dense():
+    dense = lk.Dense(2, 2, seed=0)
+    return dense, (dense, lk.Sigmoid(), dense)
+
+
+def shared_sigmoid():
+    sigmoid = lk.Sigmoid()
+    return sigmoid, (lk.Dense(2, 2, seed=0), sigmoid, lk.Dense(2, 2, seed=1), sigmoid)
+
+
+def shared_through_nesting():
+    dense = lk.Dense(2, 2, seed=0)
+    return dense, (lk.Sequential(dense, lk.Sigmoid()), lk.Sequential(dense, lk.Sigmoid()))
+
+
+def shared_sequential():
+    block = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
+    return block, (block, block)
+
+
+@pytest.mark.guarantee("gradients")
+@pytest.mark.parametrize(
+    "make, positions",
+    [
+        (shared_dense, "positions 0 and 2"),
+        (shared_sigmoid, "positions 1 and 3"),
+        (shared_through_nesting, "positions 0.0 and 1.0"),
+        (shared_sequential, "positions 0 and 1"),
+    ],
+    ids=["dense", "activation", "nested", "whole-sequential"],
+)
+def test_one_instance_at_two_positions_is_refused(make, positions):
+    """Before, Sequential(d, Sigmoid(), d) built and gradcheck found a relative error ≈ 1:
+    each layer keeps only its last forward for backward. Now it is refused at construction,
+    naming both positions and how to get two layers instead."""
+    shared, layers = make()
+    with pytest.raises(ConfigurationError) as caught:
+        lk.Sequential(*layers)
+    message = str(caught.value)
+    assert positions in message and repr(shared).split("\n")[0] in message
+    assert "separate layer for each position" in message
+
+
+def test_equal_but_separate_layers_are_accepted():
+    """Two Dense layers that start with the same weights are two instances: allowed."""
+    first = lk.Dense(2, 2, seed=0)
+    net = lk.Sequential(first, lk.Sigmoid(), lk.Dense(2, 2, W=first.W, b=first.b))
+    assert lk.gradcheck(net, X)
