@@ -3,17 +3,82 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigurationError, ShapeError
+from .errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    GradientCheckError,
+    NonFiniteError,
+    ShapeError,
+)
 from .layer import Layer
 from .loss import Loss
-from .validation import Array, as_float_array
+from .validation import Array, as_float_array, random_seed, real_number
 
-__all__ = ["gradcheck"]
+__all__ = ["GradientCheck", "gradcheck"]
+
+DEFAULT_TOLERANCE = 1e-6
+"""The largest relative error `gradcheck` accepts unless told otherwise."""
+
+
+class GradientCheck(dict[str, float]):
+    """The relative error of every checked gradient, by name, and the verdict on them.
+
+    A dict from ``"input"`` and each parameter name to its relative error (see `gradcheck`),
+    which is **truthy only when every error is at most** ``tolerance``: ``assert
+    gradcheck(...)`` is the whole test. A gradient, finite difference or forward value that
+    is NaN or infinite counts as the worst error there is, ``inf``, and ``notes`` says why.
+    ``str()`` gives a table naming the worst entry.
+    """
+
+    def __init__(
+        self,
+        errors: Mapping[str, float],
+        tolerance: float = DEFAULT_TOLERANCE,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(errors)
+        self.tolerance = tolerance
+        self.notes = dict(notes or {})
+        """Why an entry is ``inf``, by name (empty when everything was finite)."""
+
+    @property
+    def passed(self) -> bool:
+        """Whether every relative error is at most ``tolerance``."""
+        return all(error <= self.tolerance for error in self.values())
+
+    @property
+    def worst(self) -> str | None:
+        """The name with the largest relative error (``None`` if nothing was checked)."""
+        return max(self, key=self.__getitem__, default=None)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def raise_on_failure(self) -> Self:
+        """Return ``self`` if the check passed, else raise `GradientCheckError` with the table."""
+        if not self.passed:
+            raise GradientCheckError(str(self))
+        return self
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        lines = [f"gradcheck {verdict} (tolerance {self.tolerance:g}); relative errors:"]
+        for name, error in self.items():
+            mark = "  <- worst" if name == self.worst and not self.passed else ""
+            note = f" ({self.notes[name]})" if name in self.notes else ""
+            lines.append(f"  {name:<12} {error:.3g}{note}{mark}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        errors = ", ".join(f"{name!r}: {error:.3g}" for name, error in self.items())
+        return f"GradientCheck(passed={self.passed}, tolerance={self.tolerance:g}, {{{errors}}})"
 
 
 def gradcheck(
@@ -23,8 +88,10 @@ def gradcheck(
     loss: Loss | None = None,
     *,
     eps: float = 1e-6,
-    seed: int = 0,
-) -> dict[str, float]:
+    seed: int | np.random.Generator | None = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    raise_on_failure: bool = False,
+) -> GradientCheck:
     """Compare ``backward`` with central finite differences, in float64.
 
     The check runs on a float64 copy of ``model`` (the original is untouched). Every entry
@@ -45,27 +112,70 @@ def gradcheck(
     t, loss
         Optional target and loss defining the objective, as above.
     eps
-        The finite-difference step.
+        The finite-difference step; finite and positive.
     seed
-        Seed for the random output weights ``r``.
+        Seed for the random output weights ``r`` (None, a non-negative integer or a
+        ``numpy.random.Generator``).
+    tolerance
+        The largest relative error the verdict accepts; 1e-6 by default.
+    raise_on_failure
+        Raise `GradientCheckError` instead of returning a failed result.
 
     Returns
     -------
-    dict of str to float
-        For ``"input"`` and each parameter name, the largest absolute difference between
-        the two gradients, divided by the largest absolute gradient entry of all the arrays
-        (0 when all vanish): one common scale, so that a gradient that has all but vanished
-        (deep in a chain of sigmoids) is not judged against the rounding noise of the finite
-        differences. A correct backward gives about 1e-9 or less; above 1e-6 is suspect.
+    GradientCheck
+        A dict giving, for ``"input"`` and each parameter name, the largest absolute
+        difference between the two gradients divided by the largest absolute gradient entry
+        of all the arrays (0 when all vanish): one common scale, so that a gradient that has
+        all but vanished (deep in a chain of sigmoids) is not judged against the rounding
+        noise of the finite differences. A correct backward gives about 1e-9 or less. Any NaN
+        or infinity (in ``backward``'s gradient, the finite differences or the forward value)
+        gives ``inf``. The result is truthy only when every error is at most ``tolerance``.
+
+    Raises
+    ------
+    GradientCheckError
+        With ``raise_on_failure``, when an error exceeds ``tolerance``.
+    ConfigurationError
+        For a non-positive or non-finite ``eps``, a bad ``seed`` or ``tolerance``.
 
     Examples
     --------
     >>> from layerkit import Dense
     >>> errors = gradcheck(Dense(3, 2, seed=0), np.ones((4, 3)))
-    >>> sorted(errors), max(errors.values()) < 1e-6
-    (['W', 'b', 'input'], True)
+    >>> bool(errors), sorted(errors), max(errors.values()) < 1e-6
+    (True, ['W', 'b', 'input'], True)
     """
+    eps = real_number(eps, "gradcheck", "eps", positive=True)
+    tolerance = real_number(tolerance, "gradcheck", "tolerance")
+    seed = random_seed(seed, "gradcheck")
+    if not isinstance(model, (Layer, Loss)):
+        hint = " (a class: pass an instance)" if isinstance(model, type) else ""
+        raise ComponentTypeError(
+            f"gradcheck expects a Layer or a Loss instance, got {model!r}{hint}"
+        )
+    if loss is not None and not isinstance(loss, Loss):
+        raise ComponentTypeError(f"gradcheck expects loss to be a Loss instance, got {loss!r}")
     x = np.array(as_float_array(x, "gradcheck"), dtype=np.float64)  # a private copy
+    with np.errstate(all="ignore"):  # NaN and overflow are judged below, not warned about
+        try:
+            errors, notes = _check(model, x, t, loss, eps, seed)
+        except NonFiniteError as error:  # a layer refused a NaN made by the layer next to it
+            names = ["input"] + [p.name for p in model.parameters()] * isinstance(model, Layer)
+            errors = dict.fromkeys(names, math.inf)
+            notes = dict.fromkeys(names, f"the model refused a non-finite value: {error}")
+    result = GradientCheck(errors, tolerance, notes)
+    return result.raise_on_failure() if raise_on_failure else result
+
+
+def _check(
+    model: Layer | Loss,
+    x: Array,
+    t: ArrayLike | None,
+    loss: Loss | None,
+    eps: float,
+    seed: int | np.random.Generator | None,
+) -> tuple[dict[str, float], dict[str, str]]:
     if isinstance(model, Loss):
         if t is None:
             raise ConfigurationError("gradcheck of a loss needs the target t")
@@ -97,7 +207,13 @@ def gradcheck(
     network.forward(x)
     analytic = {"input": np.array(network.backward(output_gradient), dtype=np.float64)}
     parameters = network.parameters()
-    analytic.update({p.name: p.grad.copy() for p in parameters})
+    for parameter in parameters:
+        if parameter.grad is None:
+            raise ConfigurationError(
+                f"gradcheck: {model!r}.backward left no gradient for parameter "
+                f"{parameter.name!r}; backward must store one for every parameter"
+            )
+    analytic.update({p.name: np.array(p.grad, dtype=np.float64) for p in parameters})
     arrays = {"input": x} | {p.name: p.value for p in parameters}
     return _compare(analytic, arrays, objective, eps)
 
@@ -107,7 +223,10 @@ def _compare(
     arrays: dict[str, Array],
     objective: Callable[[], float],
     eps: float,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, str]]:
+    notes = {}
+    if not math.isfinite(objective()):
+        notes = dict.fromkeys(arrays, "the forward value is not finite")
     numerics = {}
     for name, array in arrays.items():
         if analytic[name].shape != array.shape:
@@ -126,12 +245,23 @@ def _compare(
             flat[i] = kept
             numeric_flat[i] = (above - below) / (2 * eps)
         numerics[name] = numeric
-    largest = max(max(_largest(analytic[name]), _largest(numerics[name])) for name in arrays)
+        if not np.isfinite(analytic[name]).all():
+            notes.setdefault(name, "backward's gradient holds NaN or infinity")
+        elif not np.isfinite(numeric).all():
+            notes.setdefault(name, "the finite differences are not finite")
+    finite = [name for name in arrays if name not in notes]
+    largest = max(
+        (max(_largest(analytic[name]), _largest(numerics[name])) for name in finite),
+        default=0.0,
+    )
     errors = {}
     for name in arrays:
+        if name in notes:
+            errors[name] = math.inf  # a non-finite gradient is the worst mismatch there is
+            continue
         difference = _largest(analytic[name] - numerics[name])
         errors[name] = float(difference / largest) if largest > 0 else 0.0
-    return errors
+    return errors, notes
 
 
 def _largest(array: Array) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck import gradcheck
+from .gradcheck import GradientCheck, gradcheck
 from .layer import Layer
 from .loss import Loss
 from .registry import activations, losses
@@ -107,7 +107,7 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
                     )
 
     def gradient() -> None:
-        _check_gradient(fail, gradcheck(factory(), _sample_input()))
+        _check_gradient(fail, gradcheck(factory(), _sample_input(), tolerance=GRADIENT_TOLERANCE))
 
     def batch_equals_samples() -> None:
         x, grad = _sample_input(), _sample_input(seed=1)
@@ -207,7 +207,8 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
                 )
 
     def gradient() -> None:
-        _check_gradient(fail, gradcheck(factory(), _probabilities(), _one_hot()))
+        result = gradcheck(factory(), _probabilities(), _one_hot(), tolerance=GRADIENT_TOLERANCE)
+        _check_gradient(fail, result)
 
     def batch_equals_samples() -> None:
         y, t = _probabilities(), _one_hot()
@@ -300,13 +301,15 @@ def _one_hot(dtype: Any = np.float64) -> np.ndarray:
     return np.eye(3, dtype=dtype)[[0, 2, 1, 1, 0]]
 
 
-def _check_gradient(fail: Callable[[str, str], ConformanceError], errors: dict[str, float]):
-    worst = max(errors, key=errors.__getitem__)
-    if errors[worst] > GRADIENT_TOLERANCE:
+def _check_gradient(fail: Callable[[str, str], ConformanceError], result: GradientCheck):
+    """Fail unless every error is within the tolerance; NaN or infinity anywhere fails."""
+    if not result.passed:
+        worst = result.worst
+        why = f" ({result.notes[worst]})" if worst in result.notes else ""
         raise fail(
             "gradient",
             f"backward differs from central finite differences for {worst}: relative error "
-            f"{errors[worst]:.3g} (tolerance {GRADIENT_TOLERANCE:g})",
+            f"{result[worst]:.3g}{why} (tolerance {result.tolerance:g})",
         )
 
 

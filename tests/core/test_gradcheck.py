@@ -171,3 +171,94 @@ def test_wrong_layer_deep_inside_a_network_is_caught():
     errors = lk.gradcheck(net, x, t, lk.L2Loss())
     assert errors["input"] > WRONG and errors["0.W"] > WRONG, errors
     assert errors["4.W"] < CORRECT, errors  # the layers above the bug are still right
+
+
+# ------------------------------------------------ non-finite gradients and the verdict
+
+
+class SigmoidReturnsNaN(lk.Sigmoid):
+    """Bug on purpose: backward returns NaN (a 0/0 in a hand-written derivative)."""
+
+    def derivative(self, x, y):
+        return np.full_like(y, np.nan)
+
+
+class DenseStoresInfinity(lk.Dense):
+    """Bug on purpose: ∂L/∂W holds an infinity."""
+
+    def backward(self, grad):
+        grad_input = super().backward(grad)
+        self.dW[0, 0] = np.inf
+        return grad_input
+
+
+class ForwardOverflowsAboveOne(lk.Layer):
+    """y = x up to 1, infinite above: the finite difference at x = 1 is infinite."""
+
+    def forward(self, x):
+        return np.where(x > 1.0 + 1e-9, np.inf, x)
+
+    def backward(self, grad):
+        return np.asarray(grad)
+
+
+@pytest.mark.guarantee("gradients")
+@pytest.mark.parametrize(
+    "make, x, name, note",
+    [
+        (SigmoidReturnsNaN, (4, 3), "input", "backward's gradient holds NaN"),
+        (lambda: DenseStoresInfinity(3, 2, seed=0), (4, 3), "W", "backward's gradient"),
+        (ForwardOverflowsAboveOne, None, "input", "finite differences are not finite"),
+    ],
+    ids=["nan-backward", "inf-parameter-gradient", "infinite-finite-differences"],
+)
+def test_a_non_finite_gradient_is_the_worst_mismatch(make, x, name, note):
+    """Before, NaN compared as "not greater" than anything and the error reported was 0.0."""
+    x = random_batch(x) if x else np.array([[0.5, 1.0]])
+    result = lk.gradcheck(make(), x)
+    assert result[name] == np.inf and result.worst == name
+    assert not result and not result.passed
+    assert note in result.notes[name] and note in str(result)
+
+
+@pytest.mark.guarantee("gradients")
+def test_a_nan_deep_in_a_network_fails_the_check():
+    """The NaN of a Sigmoid under a Dense: the Dense refuses it or passes it on; either way
+    every gradient below it is reported as the worst mismatch."""
+    net = lk.Sequential(lk.Dense(3, 4, seed=0), SigmoidReturnsNaN(), lk.Dense(4, 2, seed=1))
+    result = lk.gradcheck(net, random_batch((4, 3)))
+    assert not result and result["0.W"] == np.inf
+
+
+@pytest.mark.guarantee("gradients")
+def test_the_verdict_is_true_or_raises():
+    """The result is truthy only when every error is within the tolerance, and can raise."""
+    good = lk.gradcheck(lk.Dense(3, 2, seed=0), random_batch((4, 3)))
+    assert good and good.passed and good.raise_on_failure() is good
+    assert "gradcheck passed" in str(good)
+    bad = lk.gradcheck(SigmoidWithWrongDerivative(), random_batch((4, 3)))
+    assert not bad and "FAILED" in str(bad) and "<- worst" in str(bad)
+    with pytest.raises(lk.errors.GradientCheckError, match="input") as caught:
+        lk.gradcheck(SigmoidWithWrongDerivative(), random_batch((4, 3)), raise_on_failure=True)
+    assert isinstance(caught.value, AssertionError)
+    assert lk.gradcheck(SigmoidWithWrongDerivative(), random_batch((4, 3)), tolerance=10.0)
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize(
+    "options",
+    [{"eps": 0}, {"eps": -1e-6}, {"eps": float("nan")}, {"eps": np.inf}, {"eps": "1e-6"},
+     {"seed": -1}, {"seed": 1.5}, {"tolerance": -1.0}, {"tolerance": float("nan")}],
+    ids=repr,
+)  # fmt: skip
+def test_bad_gradcheck_options(options):
+    """Before: eps=0 divided by zero (ZeroDivisionError), seed=-1 failed in NumPy."""
+    with pytest.raises(lk.errors.ConfigurationError, match=next(iter(options))):
+        lk.gradcheck(lk.Dense(3, 2, seed=0), random_batch((4, 3)), **options)
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize("model", [lk.Dense, "dense", None], ids=repr)
+def test_gradcheck_of_something_that_is_not_a_component(model):
+    with pytest.raises(lk.errors.ComponentTypeError, match="Layer or a Loss"):
+        lk.gradcheck(model, random_batch((4, 3)))

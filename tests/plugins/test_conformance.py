@@ -129,3 +129,28 @@ def test_classifier_with_softmax_and_cross_entropy():
     accuracy = np.mean(np.argmax(net(x), axis=1) == labels)
     assert history[-1] < history[0]
     assert accuracy > 0.95, f"accuracy {accuracy:.3f}"
+
+
+class NaNDerivative(lk.Activation):
+    """tanh whose derivative is NaN: before, the kit's gradient check passed it."""
+
+    def function(self, x):
+        return np.tanh(x)
+
+    def derivative(self, x, y):
+        return np.full_like(y, np.nan)
+
+
+class InfiniteLossGradient(lk.L2Loss):
+    def backward(self):
+        return np.full_like(super().backward(), np.inf)
+
+
+@pytest.mark.guarantee("gradients")
+def test_kit_fails_non_finite_gradients():
+    """A NaN or infinite gradient is the worst mismatch, never a pass."""
+    checks = {each.check: each for each in activation_checks(NaNDerivative)}
+    with pytest.raises(ConformanceError, match=r"for input: relative error inf"):
+        checks["gradient"]()
+    with pytest.raises(ConformanceError, match=r"check 'gradient' failed.*error inf"):
+        check_loss(InfiniteLossGradient)
