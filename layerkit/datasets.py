@@ -7,13 +7,14 @@ output bits. `one_hot` turns labels into the targets an L2 or cross-entropy loss
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ConfigurationError, UnknownComponentError
-from .validation import positive_int
+from .validation import positive_int, random_seed, real_number
 
 __all__ = [
     "DATASETS",
@@ -44,7 +45,7 @@ def half_adder() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 def xor(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     """Points scattered around the four corners of the unit square, labelled a XOR b."""
-    rng, samples = _start(samples, noise, seed)
+    rng, samples = _start(samples, noise, seed, "xor")
     corners = rng.integers(0, 2, size=(samples, 2))
     x = corners + rng.normal(0.0, noise, size=(samples, 2))
     return x, (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
@@ -52,7 +53,7 @@ def xor(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
 
 def moons(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     """Two interleaved half circles."""
-    rng, samples = _start(samples, noise, seed)
+    rng, samples = _start(samples, noise, seed, "moons")
     labels = np.arange(samples) % 2
     angle = rng.uniform(0.0, np.pi, size=samples)
     x = np.stack([np.cos(angle), np.sin(angle)], axis=1)
@@ -62,7 +63,7 @@ def moons(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
 
 def circles(samples: int = 200, noise: float = 0.05, seed: Seed = None) -> Data:
     """A ring around a disc: class 0 at radius 1, class 1 at radius 0.5."""
-    rng, samples = _start(samples, noise, seed)
+    rng, samples = _start(samples, noise, seed, "circles")
     labels = np.arange(samples) % 2
     angle = rng.uniform(0.0, 2 * np.pi, size=samples)
     radius = np.where(labels == 0, 1.0, 0.5)
@@ -72,8 +73,8 @@ def circles(samples: int = 200, noise: float = 0.05, seed: Seed = None) -> Data:
 
 def spirals(samples: int = 300, classes: int = 3, noise: float = 0.1, seed: Seed = None) -> Data:
     """``classes`` interleaved spiral arms, the classic test for a non-linear classifier."""
-    rng, samples = _start(samples, noise, seed)
-    classes = positive_int(classes, "spirals", "classes")
+    rng, samples = _start(samples, noise, seed, "spirals")
+    classes = _classes(classes, "spirals")
     labels = np.arange(samples) % classes
     radius = rng.uniform(0.05, 1.0, size=samples)
     angle = labels * 2 * np.pi / classes + 4.0 * radius + rng.normal(0.0, noise, size=samples)
@@ -83,8 +84,8 @@ def spirals(samples: int = 300, classes: int = 3, noise: float = 0.1, seed: Seed
 
 def blobs(samples: int = 300, classes: int = 3, noise: float = 0.3, seed: Seed = None) -> Data:
     """``classes`` Gaussian clusters with centres evenly spaced on a circle of radius 2."""
-    rng, samples = _start(samples, noise, seed)
-    classes = positive_int(classes, "blobs", "classes")
+    rng, samples = _start(samples, noise, seed, "blobs")
+    classes = _classes(classes, "blobs")
     labels = np.arange(samples) % classes
     angle = 2 * np.pi * labels / classes
     centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
@@ -101,13 +102,20 @@ def one_hot(labels: NDArray[np.integer], classes: int | None = None) -> NDArray[
            [0., 0., 1.],
            [0., 1., 0.]])
     """
-    labels = np.asarray(labels)
+    try:
+        labels = np.asarray(labels)
+    except ValueError as error:  # a ragged list
+        raise ConfigurationError(f"one_hot expects a 1-D array of labels: {error}") from error
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
         raise ConfigurationError(
             f"one_hot expects a 1-D array of non-negative integer labels, got dtype "
             f"{labels.dtype} with shape {labels.shape}"
         )
-    classes = int(labels.max()) + 1 if classes is None else classes
+    if classes is None and labels.size == 0:
+        raise ConfigurationError("one_hot got no labels; pass classes to say how many there are")
+    classes = (
+        int(labels.max()) + 1 if classes is None else positive_int(classes, "one_hot", "classes")
+    )
     if labels.size and labels.max() >= classes:
         raise ConfigurationError(f"one_hot got label {labels.max()} for only {classes} classes")
     return np.eye(classes)[labels]
@@ -132,14 +140,29 @@ def load(name: str, **options: object) -> Data:
     >>> x.shape, labels.tolist()
     ((6, 2), [0, 1, 2, 0, 1, 2])
     """
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise UnknownComponentError(
             f"no data set named {name!r}; available: {', '.join(sorted(DATASETS))}"
         )
-    return DATASETS[name](**options)
+    generator = DATASETS[name]
+    accepted = inspect.signature(generator).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ConfigurationError(
+            f"data set {name!r} has no option {', '.join(map(repr, unknown))}; "
+            f"it takes {', '.join(accepted)}"
+        )
+    return generator(**options)
 
 
-def _start(samples: int, noise: float, seed: Seed) -> tuple[np.random.Generator, int]:
-    if not 0.0 <= noise < np.inf:
-        raise ConfigurationError(f"expected a finite, non-negative noise, got noise={noise!r}")
-    return np.random.default_rng(seed), positive_int(samples, "data set", "samples")
+def _start(samples: int, noise: float, seed: Seed, who: str) -> tuple[np.random.Generator, int]:
+    samples = positive_int(samples, who, "samples")
+    real_number(noise, who, "noise")
+    return np.random.default_rng(random_seed(seed, who)), samples
+
+
+def _classes(classes: int, who: str) -> int:
+    classes = positive_int(classes, who, "classes")
+    if classes < 2:
+        raise ConfigurationError(f"{who} expects at least 2 classes, got classes={classes}")
+    return classes

@@ -17,6 +17,7 @@ from .validation import (
     check_gradient_shape,
     float_dtype,
     positive_int,
+    random_seed,
 )
 
 if TYPE_CHECKING:
@@ -82,8 +83,18 @@ class Dense(Layer):
         self.init = init
         if dtype is not None:
             dtype = float_dtype(dtype, repr(self))
-        self.W = self._initial("W", W, (self.in_features, self.out_features), dtype, seed)
-        self.b = self._initial("b", b, (self.out_features,), dtype or self.W.dtype, None)
+        seed = random_seed(seed, self)
+        size = self.in_features * self.out_features * np.dtype(dtype or np.float64).itemsize
+        try:
+            if size > np.iinfo(np.intp).max:  # beyond what NumPy can address at all
+                raise MemoryError
+            self.W = self._initial("W", W, (self.in_features, self.out_features), dtype, seed)
+            self.b = self._initial("b", b, (self.out_features,), dtype or self.W.dtype, None)
+        except MemoryError as error:  # NumPy's says only how many bytes it could not get
+            raise ConfigurationError(
+                f"{self!r} needs {size / 2**30:.3g} GiB for its weights, more memory than "
+                f"is available; check in_features and out_features"
+            ) from error
         self.dW: Array | None = None  # allocated by the first backward, then reused
         self.db: Array | None = None
         # A layer given neither dtype nor W adopts the dtype of its first input.

@@ -14,7 +14,7 @@ from .errors import ConfigurationError
 from .layer import Layer
 from .registry import activation as build_activation
 from .sequential import Sequential
-from .validation import positive_int
+from .validation import positive_int, random_seed
 
 __all__ = ["mlp"]
 
@@ -37,7 +37,8 @@ def mlp(
     Parameters
     ----------
     sizes
-        Widths from input to output, e.g. ``[2, 3, 2]`` for the derivation's network.
+        Widths from input to output, e.g. ``[2, 3, 2]`` for the derivation's network: a
+        list, tuple or 1-D array of at least two positive integers.
     activation
         Registered name of the hidden activation (see `activations`).
     output
@@ -45,7 +46,8 @@ def mlp(
     activation_options, output_options
         Keyword options for the activations, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
     seed
-        Seed or generator for the weights; the same seed builds the same network.
+        None, a non-negative integer or a ``numpy.random.Generator`` for the weights; the
+        same seed builds the same network.
     dtype
         Parameter dtype; by default the first input's (see `Dense`).
 
@@ -59,11 +61,17 @@ def mlp(
       (3): Sigmoid()
     )
     """
-    if isinstance(sizes, (str, bytes)) or len(sizes) < 2:
+    if not isinstance(sizes, Sequence | np.ndarray) or isinstance(sizes, (str, bytes)):
         raise ConfigurationError(
-            f"mlp expects at least two sizes (inputs and outputs), got sizes={sizes!r}"
+            f"mlp expects sizes as a list of positive integers such as [2, 3, 2], "
+            f"got {sizes!r} of type {type(sizes).__name__}"
+        )
+    if len(sizes) < 2:
+        raise ConfigurationError(
+            f"mlp expects at least two sizes (inputs and outputs), got sizes={list(sizes)!r}"
         )
     widths = [positive_int(size, "mlp", "size") for size in sizes]
+    seed = random_seed(seed, "mlp")
     init = "he" if activation in _HE_ACTIVATIONS else "glorot"
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
