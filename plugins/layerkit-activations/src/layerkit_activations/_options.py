@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from layerkit.errors import ConfigurationError
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def nonnegative_float(value: object, who: str, name: str) -> float:
@@ -20,3 +24,12 @@ def nonnegative_float(value: object, who: str, name: str) -> float:
             f"{who} expects {name} to be a finite number >= 0, got {name}={value!r}"
         )
     return float(value)  # a Python float: it keeps float32 arrays float32
+
+
+def check_fits(value: float, dtype: np.dtype, who: object, name: str) -> None:
+    """Raise `ConfigurationError` if option ``value`` is beyond float32 and ``dtype`` is float32."""
+    if value > FLOAT32_MAX and dtype == np.float32:
+        raise ConfigurationError(
+            f"{who} cannot compute in float32: {name}={value!r} is beyond its largest number "
+            f"({FLOAT32_MAX:.4g}); pass float64 input, or a smaller {name}"
+        )

@@ -9,7 +9,7 @@ import numpy as np
 from layerkit import Activation
 from layerkit.validation import Array
 
-from ._options import nonnegative_float
+from ._options import check_fits, nonnegative_float
 
 __all__ = ["ELU"]
 
@@ -18,7 +18,9 @@ class ELU(Activation):
     """Exponential linear unit: ``y = x`` for ``x > 0``, else ``α (eˣ − 1)``; elementwise.
 
     Derivative: 1 where ``x > 0``, else ``α eˣ = y + α``, computed from the cached output.
-    The exponential is only ever taken of ``min(x, 0)``, so nothing overflows.
+    The exponential is only ever taken of ``min(x, 0)``, so nothing overflows. With
+    ``α > 1`` the derivative exceeds 1, and a gradient that overflows the dtype raises
+    `layerkit.errors.NonFiniteError`; an ``α`` beyond float32's range refuses float32 input.
 
     Parameters
     ----------
@@ -48,9 +50,11 @@ class ELU(Activation):
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = nonnegative_float(alpha, type(self).__name__, "alpha")
+        self.derivative_at_most_one = self.alpha <= 1.0  # y + α <= α: else backward checks
 
     def function(self, x: Array) -> Array:
         """Return x where x > 0, else α (eˣ − 1)."""
+        check_fits(self.alpha, x.dtype, self, "alpha")
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def derivative(self, x: Array, y: Array) -> Array:

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from layerkit import Activation
+from layerkit.errors import NonFiniteError
 from layerkit.validation import Array
 
-from ._options import nonnegative_float
+from ._options import check_fits, nonnegative_float
 
 __all__ = ["LeakyReLU", "ReLU"]
 
@@ -32,6 +33,7 @@ class ReLU(Activation):
 
     derivative_uses_input = False  # y > 0 exactly where x > 0
     derivative_returns_new = True  # the 0/1 mask is a new array: backward multiplies into it
+    derivative_at_most_one = True
 
     def function(self, x: Array) -> Array:
         """Return max(x, 0)."""
@@ -46,7 +48,10 @@ class LeakyReLU(Activation):
     """Leaky ReLU ``y = x`` for ``x > 0``, else ``slope · x``; elementwise, no parameters.
 
     Derivative: 1 where ``x > 0``, else ``slope``. A small slope keeps a gradient flowing
-    through negative inputs, where a ReLU passes none.
+    through negative inputs, where a ReLU passes none. With a slope above 1, ``slope · x``
+    and the gradient can exceed the dtype's range for huge inputs: that raises
+    `layerkit.errors.NonFiniteError` rather than returning infinity; a slope beyond
+    float32's range refuses float32 input (`layerkit.errors.ConfigurationError`).
 
     Parameters
     ----------
@@ -75,10 +80,23 @@ class LeakyReLU(Activation):
 
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = nonnegative_float(slope, type(self).__name__, "slope")
+        self.derivative_at_most_one = self.slope <= 1.0  # else backward checks for overflow
 
     def function(self, x: Array) -> Array:
         """Return x where x > 0, else slope · x."""
-        return np.where(x > 0, x, self.slope * x)
+        if self.slope <= 1.0:
+            return np.where(x > 0, x, self.slope * x)
+        check_fits(self.slope, x.dtype, self, "slope")
+        with np.errstate(over="ignore"):  # slope · x beyond the dtype's range: refused below
+            y = np.where(x > 0, x, self.slope * x)
+        if not np.all(np.isfinite(y)):
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(y))[0])
+            raise NonFiniteError(
+                f"{self!r} overflows: slope · x for x = {x[index]} at index "
+                f"{index if len(index) != 1 else index[0]} exceeds the largest {x.dtype} "
+                f"({np.finfo(x.dtype).max:.4g})"
+            )
+        return y
 
     def derivative(self, x: Array, y: Array) -> Array:
         """Return 1 where x > 0, else slope."""

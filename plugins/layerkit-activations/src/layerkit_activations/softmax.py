@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from layerkit import Layer
-from layerkit.errors import ShapeError
+from layerkit.errors import NonFiniteError, ShapeError
 from layerkit.validation import Array, as_float_array, check_gradient
 
 __all__ = ["Softmax"]
@@ -17,7 +17,7 @@ class Softmax(Layer):
 
     Each row of the output is positive and sums to 1. The row maximum is subtracted before
     exponentiating (which does not change the result), so every exponent is <= 0 and
-    nothing overflows.
+    nothing overflows, for any finite input.
 
     Softmax is not elementwise: every output depends on every input of its row, so its
     Jacobian ∂yᵢ/∂xⱼ = yᵢ (δᵢⱼ − yⱼ) is a full matrix per row. That is why it derives from
@@ -30,7 +30,8 @@ class Softmax(Layer):
     Followed by `layerkit_losses.CrossEntropy`, the chain rule gives ∂L/∂x = y − t; the loss's
     ``from_logits=True`` computes that directly and more stably.
 
-    Input shape: ``(classes,)`` or ``(..., classes)``. Output shape: the input's, same dtype.
+    Input shape: ``(classes,)`` or ``(..., classes)``, with at least one class; an empty
+    batch ``(0, classes)`` gives an empty output. Output shape: the input's, same dtype.
 
     Examples
     --------
@@ -48,11 +49,16 @@ class Softmax(Layer):
     def forward(self, x: ArrayLike) -> Array:
         """Return the softmax of each row of ``x``, keeping it for ``backward``."""
         x = as_float_array(x, self)
-        if x.ndim == 0:
+        if x.ndim == 0 or x.shape[-1] == 0:
             raise ShapeError(
-                f"{self!r} expects an input of shape (classes,) or (batch, classes), got a scalar"
+                f"{self!r} expects an input of shape (classes,) or (batch, classes) with at "
+                f"least one class, got shape {x.shape}"
             )
-        exponentials = np.exp(x - x.max(axis=-1, keepdims=True))  # every exponent <= 0
+        # Every exponent is <= 0; one below the dtype's range (1e308 − (−1e308)) is −inf,
+        # whose exponential, 0, is the right probability.
+        with np.errstate(over="ignore"):
+            shifted = x - x.max(axis=-1, keepdims=True)
+        exponentials = np.exp(shifted)
         y = exponentials / exponentials.sum(axis=-1, keepdims=True)
         self._y = y
         return y
@@ -61,4 +67,16 @@ class Softmax(Layer):
         """Return ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ), row by row, for the last ``forward``."""
         grad = check_gradient(grad, self, self._y)
         y = self._y
-        return y * (grad - np.sum(grad * y, axis=-1, keepdims=True))
+        with np.errstate(over="ignore", invalid="ignore"):  # what they warn of is refused
+            weighted = np.sum(grad * y, axis=-1, keepdims=True)  # Σⱼ gⱼ yⱼ
+            result = y * (grad - weighted)
+            if not np.all(np.isfinite(result)):  # g − Σⱼ gⱼ yⱼ overflowed: multiply first
+                result = y * grad - y * weighted
+        if not np.all(np.isfinite(result)):
+            raise NonFiniteError(
+                f"{self!r}.backward overflows: y ⊙ (g − Σⱼ gⱼ yⱼ) does not fit {result.dtype} "
+                f"(largest {np.finfo(result.dtype).max:.4g}) for the gradient g = ∂L/∂y, "
+                f"whose largest magnitude is {np.max(np.abs(grad)):.4g}; if this arose in "
+                f"training, lower the learning rate"
+            )
+        return result

@@ -32,6 +32,7 @@ class Softplus(Activation):
 
     derivative_uses_input = False  # σ(x) = 1 − e⁻ʸ needs the output alone
     derivative_returns_new = True  # and is a new array: backward multiplies into it
+    derivative_at_most_one = True  # 0 <= σ(x) <= 1
 
     def function(self, x: Array) -> Array:
         """Return log(1 + eˣ) = log1p(e^(−|x|)) + max(x, 0)."""

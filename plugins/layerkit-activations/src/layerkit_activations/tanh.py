@@ -31,6 +31,7 @@ class Tanh(Activation):
 
     derivative_uses_input = False  # 1 − y² needs the output alone
     derivative_returns_new = True  # and is a new array: backward multiplies into it
+    derivative_at_most_one = True  # 0 < 1 − y² <= 1
 
     def function(self, x: Array) -> Array:
         """Return tanh(x)."""
