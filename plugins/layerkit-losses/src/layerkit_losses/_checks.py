@@ -1,4 +1,4 @@
-"""Checks shared by the losses: constructor options, and backward before forward."""
+"""Checks shared by the losses: constructor options, targets, and backward before forward."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numbers
 
 import numpy as np
 
-from layerkit.errors import BackwardBeforeForwardError, ConfigurationError
+from layerkit.errors import BackwardBeforeForwardError, ConfigurationError, TargetError
+from layerkit.validation import Array
 
 EPSILON = 1e-7
 """Probabilities are clipped to at least this before a logarithm is taken."""
@@ -40,3 +41,24 @@ def check_forward_ran(who: str, cached: object) -> None:
         raise BackwardBeforeForwardError(
             f"{who}.backward was called before forward: call forward(y, t) first"
         )
+
+
+def check_probability_targets(t: Array, who: object) -> None:
+    """Raise `TargetError` unless every target lies in [0, 1] (``t`` is already finite)."""
+    outside = (t < 0) | (t > 1)
+    if outside.any():
+        index = first_index(outside)
+        raise TargetError(
+            f"{who} expects targets t in [0, 1] (probabilities; 0 and 1 for labels), got "
+            f"{t[index]} at index {printable(index)}: outside [0, 1] the loss goes negative"
+        )
+
+
+def first_index(mask: np.ndarray) -> tuple[int, ...]:
+    """The index of the first true entry of ``mask``."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def printable(index: tuple[int, ...]) -> object:
+    """An index as messages print it: ``3`` in 1-D, ``(0, 1)`` in 2-D."""
+    return index[0] if len(index) == 1 else index

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from layerkit import Loss
-from layerkit.loss import Reduction
 from layerkit.validation import Array, as_prediction_and_target
 
-from ._checks import EPSILON, check_forward_ran, flag
+from ._checks import EPSILON, check_forward_ran, check_probability_targets
+from ._cross_entropy_base import CrossEntropyBase
 
 __all__ = ["BinaryCrossEntropy"]
 
 
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(CrossEntropyBase):
     """Binary cross-entropy ``L = −Σⱼ [tⱼ log pⱼ + (1 − tⱼ) log(1 − pⱼ)]`` per sample.
 
     Each output is an independent yes/no probability p with a target t in [0, 1].
@@ -38,8 +35,18 @@ class BinaryCrossEntropy(Loss):
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
-    ``backward()`` has ``y``'s shape and dtype.
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+
+    Raises
+    ------
+    layerkit.errors.TargetError
+        If a target lies outside [0, 1] (the loss would go negative).
+    layerkit.errors.ShapeError
+        If ``y`` is not 1-D or 2-D, is empty, or ``t`` has another shape.
+    layerkit.errors.NonFiniteError
+        For NaN or infinity in ``y`` or ``t``, or a loss beyond the dtype's range (logits
+        near ±1.8e308 adding up).
 
     Examples
     --------
@@ -55,29 +62,23 @@ class BinaryCrossEntropy(Loss):
     array([ 0., -1.])
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: Reduction = "mean") -> None:
-        super().__init__(reduction)
-        self.from_logits = flag(from_logits, type(self).__name__, "from_logits")
-        self._p: Array | None = None
-        self._t: Array | None = None
-        self._inside: Array | None = None
-        self._scale = 1.0
-
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return the binary cross-entropy, averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self)
-        self._scale = self._batch_scale(y)
+        check_probability_targets(t, self)
         if self.from_logits:
             e = np.exp(-np.abs(y))  # in (0, 1]: nothing overflows
+            # max(z, 0) − z t lies between 0 and |z| for t in [0, 1]: no overflow either
             losses = np.maximum(y, 0) - y * t + np.log1p(e)
-            self._p = np.where(y >= 0, 1.0, e) / (1.0 + e)  # σ(z) for either sign of z
+            p = np.where(y >= 0, 1.0, e) / (1.0 + e)  # σ(z) for either sign of z
+            inside = None
         else:
             p = np.clip(y, EPSILON, 1.0 - EPSILON)
             losses = -(t * np.log(p) + (1.0 - t) * np.log1p(-p))
-            self._p = p
-            self._inside = (y >= EPSILON) & (y <= 1.0 - EPSILON)  # where the clip left y alone
-        self._t = t
-        return float(np.sum(losses)) * self._scale
+            inside = (y >= EPSILON) & (y <= 1.0 - EPSILON)  # where the clip left y alone
+        loss = self._reduce(losses)  # Σ and the batch mean, refusing what does not fit
+        self._p, self._t, self._inside, self._scale = p, t, inside, self._batch_scale(y)
+        return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y: ``σ(z) − t`` from logits, ``(p − t) / (p (1 − p))`` otherwise."""
@@ -88,7 +89,3 @@ class BinaryCrossEntropy(Loss):
         else:
             grad = np.where(self._inside, (p - t) / (p * (1.0 - p)), 0.0)
         return grad * self._scale
-
-    def config(self) -> dict[str, Any]:
-        """Return ``{"from_logits": …, "reduction": …}``."""
-        return {"from_logits": self.from_logits, **super().config()}

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from layerkit import Loss
 from layerkit.errors import DTypeError, ShapeError, TargetError
-from layerkit.loss import Reduction
 from layerkit.validation import Array, as_float_array
 
-from ._checks import EPSILON, check_forward_ran, flag
+from ._checks import (
+    EPSILON,
+    check_forward_ran,
+    check_probability_targets,
+    first_index,
+)
+from ._cross_entropy_base import CrossEntropyBase
 
 __all__ = ["CrossEntropy"]
 
 
-class CrossEntropy(Loss):
+class CrossEntropy(CrossEntropyBase):
     """Cross-entropy ``L = −Σⱼ tⱼ log pⱼ`` per sample, of class probabilities p and targets t.
 
     With ``from_logits=False`` (default) the prediction ``y`` is the probabilities p, e.g. a
@@ -43,18 +47,28 @@ class CrossEntropy(Loss):
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
 
-    Input shape: ``y`` of shape ``(classes,)`` or ``(batch, classes)``. Target ``t`` either
-    one-hot (or any distribution) rows of ``y``'s shape, or integer class indices of shape
-    ``()`` or ``(batch,)``. ``backward()`` has ``y``'s shape and dtype.
+    Input shape: ``y`` of shape ``(classes,)`` or ``(batch, classes)``, with at least one
+    sample and one class. Target ``t`` either rows of ``y``'s shape with entries in [0, 1] —
+    one-hot rows, or distributions over the classes (soft labels) — or integer class indices
+    of shape ``()`` or ``(batch,)``. ``backward()`` has ``y``'s shape and dtype.
+
+    Rows that do not sum to 1 are accepted and give exactly ``−Σⱼ tⱼ log pⱼ`` and its
+    gradient (``softmax(z) Σⱼ tⱼ − t`` from logits), as PyTorch does; it is the
+    cross-entropy of two distributions only when they sum to 1. Several labels that may hold
+    at once (multi-hot rows) are `BinaryCrossEntropy`'s case.
 
     Raises
     ------
     layerkit.errors.ShapeError
-        If ``y`` is not 1-D or 2-D, or ``t`` fits neither accepted shape.
+        If ``y`` is not 1-D or 2-D or is empty, or ``t`` fits neither accepted shape.
     layerkit.errors.TargetError
-        If a class index is outside ``0 … classes − 1``.
+        If a class index is outside ``0 … classes − 1``, or a target row has an entry
+        outside [0, 1] (the loss could go negative).
     layerkit.errors.DTypeError
-        If class indices are not of an integer dtype.
+        If class indices are not of an integer dtype (``1.0`` or ``1.5`` as a label).
+    layerkit.errors.NonFiniteError
+        For NaN or infinity in ``y`` or ``t``, or a loss beyond the dtype's range (a logit
+        near −1.8e308 for the target class, whose log-probability does not fit).
 
     Examples
     --------
@@ -70,34 +84,33 @@ class CrossEntropy(Loss):
            [ 0.5 , -0.5 ]])
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: Reduction = "mean") -> None:
-        super().__init__(reduction)
-        self.from_logits = flag(from_logits, type(self).__name__, "from_logits")
-        self._p: Array | None = None
-        self._t: Array | None = None
-        self._inside: Array | None = None
-        self._scale = 1.0
-
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return −Σ t log p, averaged or summed over the batch."""
         y = as_float_array(y, self, name="prediction y")
-        if y.ndim not in (1, 2):
+        if y.ndim not in (1, 2) or y.size == 0:
             raise ShapeError(
-                f"{self!r} expects prediction y of shape (classes,) or (batch, classes), "
-                f"got shape {y.shape}"
+                f"{self!r} expects prediction y with at least one sample and one class, of shape "
+                f"(classes,) or (batch, classes), got shape {y.shape}"
             )
         t = self._one_hot(y, t)
-        self._scale = self._batch_scale(y)
         if self.from_logits:
-            shifted = y - y.max(axis=-1, keepdims=True)  # every exponent <= 0
+            # Every exponent is <= 0; one below the dtype's range (1e308 − (−1e308)) is −inf,
+            # whose exponential, 0, is the right probability.
+            with np.errstate(over="ignore"):
+                shifted = y - y.max(axis=-1, keepdims=True)
             log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-            self._p = np.exp(log_p)  # softmax(z)
+            p, inside = np.exp(log_p), None  # softmax(z)
         else:
-            self._p = np.clip(y, EPSILON, 1.0)
-            self._inside = (y >= EPSILON) & (y <= 1.0)  # where the clip left y alone
-            log_p = np.log(self._p)
-        self._t = t
-        return -float(np.vdot(t, log_p)) * self._scale
+            p = np.clip(y, EPSILON, 1.0)
+            inside = (y >= EPSILON) & (y <= 1.0)  # where the clip left y alone
+            log_p = np.log(p)
+        loss = -float(np.vdot(t, log_p))
+        if math.isfinite(loss):
+            loss *= self._batch_scale(y)
+        else:  # a logit so far below its row's largest that log p = −inf, or overflow
+            loss = self._reduce(_terms(y, t, log_p))  # refuses a loss that does not fit
+        self._p, self._t, self._inside, self._scale = p, t, inside, self._batch_scale(y)
+        return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y: ``softmax(z) − t`` from logits, ``−t / p`` from probabilities."""
@@ -109,14 +122,11 @@ class CrossEntropy(Loss):
             grad = np.where(self._inside, -t / p, 0.0)
         return grad * self._scale
 
-    def config(self) -> dict[str, Any]:
-        """Return ``{"from_logits": …, "reduction": …}``."""
-        return {"from_logits": self.from_logits, **super().config()}
-
     def _one_hot(self, y: Array, t: ArrayLike) -> Array:
         """Return the target as rows of ``y``'s shape and dtype, from rows or class indices."""
         targets = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
         if targets.shape == y.shape:
+            check_probability_targets(targets, self)
             return targets.astype(y.dtype, copy=False)
         if targets.shape != y.shape[:-1]:
             raise ShapeError(
@@ -126,9 +136,15 @@ class CrossEntropy(Loss):
             )
         indices = np.asarray(t)
         if indices.dtype.kind not in "iu":
+            fractional = np.mod(targets, 1) != 0
+            hint = (
+                f"{targets[first_index(fractional)]} is not a class index"
+                if fractional.any()
+                else "convert them with t.astype(int)"
+            )
             raise DTypeError(
                 f"{self!r} expects class indices of an integer dtype, got dtype "
-                f"{indices.dtype}; convert them with t.astype(int)"
+                f"{indices.dtype}; {hint}"
             )
         classes = y.shape[-1]
         wrong = (indices < 0) | (indices >= classes)
@@ -141,3 +157,20 @@ class CrossEntropy(Loss):
         one_hot = np.zeros_like(y)
         np.put_along_axis(one_hot, indices[..., np.newaxis], 1.0, axis=-1)
         return one_hot
+
+
+def _terms(z: Array, t: Array, log_p: Array) -> Array:
+    """−tⱼ log pⱼ for each output, also where log pⱼ is below the dtype's range (−inf).
+
+    There, −log pⱼ = (max z − zⱼ) + log Σₖ e^(zₖ − max z) is computed as tⱼ max z − tⱼ zⱼ
+    + tⱼ log Σ…, whose parts fit; a term of 0 for tⱼ = 0, not 0 · ∞. What still does not fit
+    is inf, which ``Loss._reduce`` refuses.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = np.where(t == 0, 0.0, -t * log_p)
+        far = np.isinf(log_p) & (t != 0)
+        if far.any():
+            top = z.max(axis=-1, keepdims=True)
+            log_sum = -log_p.max(axis=-1, keepdims=True)  # the largest log pₖ is −log Σ…
+            terms = np.where(far, (t * top - t * z) + t * log_sum, terms)
+    return terms

@@ -36,8 +36,10 @@ class HuberLoss(Loss):
     layerkit.errors.ConfigurationError
         If ``delta`` is not a finite number > 0.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
-    ``backward()`` has ``y``'s shape and dtype.
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+    A loss beyond the dtype's range (``½ q²`` with a δ of 1e200 and an error of 1e160, in
+    float64) raises `layerkit.errors.NonFiniteError`.
 
     Examples
     --------
@@ -57,18 +59,25 @@ class HuberLoss(Loss):
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ h(y − t), averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self)
-        difference = y - t
+        difference = y - t  # as_prediction_and_target has made sure it does not overflow
         size = np.abs(difference)
-        quadratic = np.minimum(size, self.delta)  # q = min(|d|, δ)
-        losses = 0.5 * quadratic * quadratic + self.delta * (size - quadratic)
-        self._difference = difference
-        self._scale = self._batch_scale(y)
-        return float(np.sum(losses)) * self._scale
+        delta = self._delta_for(y.dtype)
+        with np.errstate(over="ignore"):  # a term beyond the dtype's range: refused by _reduce
+            quadratic = np.minimum(size, delta)  # q = min(|d|, δ)
+            losses = 0.5 * quadratic * quadratic + delta * (size - quadratic)
+        loss = self._reduce(losses)  # Σ and the batch mean, refusing what does not fit
+        self._difference, self._scale = difference, self._batch_scale(y)
+        return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y = clip(y − t, −δ, δ), divided by the batch size when averaging."""
         check_forward_ran(repr(self), self._difference)
-        return np.clip(self._difference, -self.delta, self.delta) * self._scale
+        delta = self._delta_for(self._difference.dtype)
+        return np.clip(self._difference, -delta, delta) * self._scale
+
+    def _delta_for(self, dtype: np.dtype) -> float:
+        """δ, or the dtype's largest number if δ is larger: |y − t| never exceeds it anyway."""
+        return min(self.delta, float(np.finfo(dtype).max))
 
     def config(self) -> dict[str, Any]:
         """Return ``{"delta": …, "reduction": …}``."""

@@ -26,8 +26,9 @@ class L1Loss(Loss):
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``.
-    ``backward()`` has ``y``'s shape and dtype.
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+    A loss beyond the dtype's range raises `layerkit.errors.NonFiniteError`.
 
     Examples
     --------
@@ -46,10 +47,10 @@ class L1Loss(Loss):
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ |y − t|, averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self)
-        difference = y - t
-        self._sign = np.sign(difference)
-        self._scale = self._batch_scale(y)
-        return float(np.sum(np.abs(difference))) * self._scale
+        difference = y - t  # as_prediction_and_target has made sure it does not overflow
+        loss = self._reduce(np.abs(difference))  # Σ and the batch mean, refusing what does not fit
+        self._sign, self._scale = np.sign(difference), self._batch_scale(y)
+        return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y = sign(y − t), divided by the batch size when averaging."""
