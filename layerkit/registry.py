@@ -264,6 +264,11 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
                 plugin = entry_point.load()
                 manager.register(plugin, name=name)
                 manager.check_pending()  # a misspelled hook name is caught here
+                if not manager.get_hookcallers(plugin):  # None, a wrong object: never called
+                    raise PluginError(
+                        f"{entry_point.value} is {_shown(plugin)}, which has no "
+                        f"@layerkit.hookimpl functions ({', '.join(_HOOKS.values())})"
+                    )
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # SystemExit too: a plugin must not end the host
@@ -426,7 +431,7 @@ def _find(kind: Kind, name: str) -> Component:
             f"no {kind} named {name!r}: the plugin that registers it was set aside "
             f"({found.failures[plugin][0]}). Available: {', '.join(sorted(registered))}"
         )
-    close = difflib.get_close_matches(name, registered, n=1)
+    close = difflib.get_close_matches(name, registered, n=1) if len(name) <= _SHOWN else []
     suggestion = f" Did you mean {close[0]!r}?" if close else ""
     failed = _load_failures.keys() | found.failures.keys()
     set_aside = (
@@ -453,7 +458,9 @@ def _build(component: Component, options: dict[str, Any]) -> Any:
     except LayerkitError as error:  # already says what is wrong: keep its type, add where
         error.add_note(f"while building {what}")
         raise
-    except Exception as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: a plugin's class must not end the host
         raise ConfigurationError(f"cannot build {what}: {_describe(error)}") from error
 
 

@@ -215,6 +215,7 @@ BROKEN = [
     ),
     Broken("import-generator-exit", "GeneratorExit", source="raise GeneratorExit"),
     Broken("import-syntax-error", "SyntaxError", source="def broken(:\n"),
+    Broken("no-hooks", "which has no @layerkit.hookimpl functions"),
     Broken(
         "builtin-name",
         "'sigmoid', a name built into layerkit",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import sys
+import time
 import types
 
 import numpy as np
@@ -429,15 +431,23 @@ class Scaled(lk.Activation):
         return np.full_like(x, self.scale)
 
 
+class Exiting(lk.Activation):
+    """An activation whose constructor ends the program, if it may."""
+
+    def __init__(self) -> None:
+        sys.exit(2)
+
+
 @pytest.fixture
 def scaled(monkeypatch):
-    """The activation "scaled" from a plugin registered at run time as "scales"."""
+    """The activations "scaled" and "exiting" from a plugin registered at run time as "scales"."""
     monkeypatch.setenv(AUTOLOAD_ENV, "1")
 
     class Scales:
         @lk.hookimpl
         def register_activations(self, register):
             register("scaled", Scaled)
+            register("exiting", Exiting)
 
     lk.plugin_manager().register(Scales(), name="scales")
 
@@ -452,6 +462,7 @@ def scaled(monkeypatch):
         ("scaled", {"scale": 0}, ZeroDivisionError),
         ("scaled", {"scale": None}, TypeError),
         ("scaled", {"scale": 1, "extra": 2}, TypeError),
+        ("exiting", {}, SystemExit),
     ],
 )
 def test_a_constructor_error_is_a_configuration_error(scaled, name, options, original):
@@ -461,9 +472,19 @@ def test_a_constructor_error_is_a_configuration_error(scaled, name, options, ori
     message = str(caught.value)
     plugin = "layerkit" if name == "sigmoid" else "scales"
     assert f"cannot build activation '{name}' from plugin '{plugin}'" in message
-    assert next(iter(options)) in message and original.__name__ in message
+    assert all(option in message for option in options) and original.__name__ in message
     assert isinstance(caught.value.__cause__, original)
     assert isinstance(caught.value, ValueError) and "\n" not in message
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_very_long_unknown_name_fails_fast():
+    """No close-match search over a name of ten million characters (it took seconds)."""
+    start = time.perf_counter()
+    with pytest.raises(UnknownComponentError) as caught:
+        lk.activation("a" * 10_000_000)
+    assert time.perf_counter() - start < 1.0
+    assert len(str(caught.value)) < 1000
 
 
 @pytest.mark.guarantee("plugins")
