@@ -95,13 +95,12 @@ def summary_lines(values: np.ndarray, width: int, precision: int = 6) -> list[st
     >>> summary_lines(np.linspace(0, 1, 50), 40, precision=3)
     ['50 entries, norm 4.1, min 0, max 1', '[0, 0.0204, 0.0408, 0.0612, 0.0816, …]']
     """
-    shown = min(precision, 6)
     shape = f"{values.size} entries" if values.ndim <= 1 else "×".join(map(str, values.shape))
     with np.errstate(all="ignore"):
         norm = float(np.linalg.norm(values.ravel()))
     numbers = (norm, np.min(values), np.max(values)) if values.size else (0.0, 0.0, 0.0)
     parts = [shape] + [
-        f"{label} {number(v, min(shown, 4))}"
+        f"{label} {number(v, min(precision, 4))}"
         for label, v in zip(("norm", "min", "max"), numbers, strict=True)
     ]
     lines = [parts[0]]
@@ -112,7 +111,7 @@ def summary_lines(values: np.ndarray, width: int, precision: int = 6) -> list[st
             lines.append(part)
     head = values.reshape(-1, values.shape[-1])[0] if values.ndim > 1 else values.ravel()
     prefix = "first row " if values.ndim > 1 else ""
-    cells = [number(v, shown) for v in head]
+    cells = [number(v, precision) for v in head]
     count = len(cells)
     while count > 2 and len(_entries(prefix, cells, count)) > width:
         count -= 1
