@@ -143,6 +143,7 @@ def plugin_manager() -> pluggy.PluginManager:
             raise
         for plugin, reason in list(_load_failures.items()):
             _warn(plugin, reason)
+        return manager  # even if a plugin reset the registry while it was imported
     return _manager
 
 
@@ -239,7 +240,8 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
     allow = None if allowed is None else {n.strip() for n in allowed.split(",") if n.strip()}
     for distribution in importlib.metadata.distributions():
         try:
-            project, version = str(distribution.metadata["name"]), str(distribution.version)
+            project = str(distribution.metadata["name"])
+            version = _cut(_one_line(str(distribution.version)), _SHOWN)
             entry_points = [
                 entry_point
                 for entry_point in distribution.entry_points
@@ -253,10 +255,11 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
                 continue
             if manager.is_blocked(name):
                 continue
-            where = f"plugin {name!r} from distribution {project} {version}"
+            shown = _cut(_one_line(project), _SHOWN)  # a name in a message is one short line
+            where = f"plugin {name!r} from distribution {shown} {version}"
             if manager.get_plugin(name) is not None:
                 other = _where(name)
-                _load_failures[f"{name} ({project} {version})"] = (
+                _load_failures[_one_line(f"{name} ({shown} {version})")] = (
                     f"{where} is not loaded: {other} already has that name; uninstall one"
                 )
                 continue
@@ -266,7 +269,7 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
                 manager.check_pending()  # a misspelled hook name is caught here
                 if not manager.get_hookcallers(plugin):  # None, a wrong object: never called
                     raise PluginError(
-                        f"{entry_point.value} is {_shown(plugin)}, which has no "
+                        f"{_shown(entry_point.value)} is {_shown(plugin)}, which has no "
                         f"@layerkit.hookimpl functions ({', '.join(_HOOKS.values())})"
                     )
             except KeyboardInterrupt:
@@ -276,7 +279,7 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
                     manager.unregister(name=name)
                 _load_failures[name] = f"{where} failed to load: {_describe(error)}"
                 continue
-            _distributions[name] = (project, version)
+            _distributions[name] = (shown, version)
 
 
 # ------------------------------------------------------------------------- collecting

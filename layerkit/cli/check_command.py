@@ -39,9 +39,16 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             except UnknownComponentError:
                 pass
     if unknown:
+        set_aside = failed_plugins()
+        hint = (
+            f"; set aside because they are broken: {', '.join(map(repr, sorted(set_aside)))} "
+            f"(see `layerkit plugins`)"
+            if set_aside
+            else ""
+        )
         raise UnknownComponentError(
             f"no activation or loss named {', '.join(map(repr, unknown))}; registered: "
-            f"{', '.join(sorted(set(registered.values())))}"
+            f"{', '.join(sorted(set(registered.values())))}{hint}"
         )
     results: dict[str, dict[str, Any]] = {}
     for item in registered_checks():
@@ -77,7 +84,7 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             f"{len(results)} components: {len(results) - len(failed)} passed, {len(failed)} failed"
         )
         for name, reason in sorted(set_aside.items()):
-            click.echo(f"plugin set aside, {name}: {_one_line(reason)}")
+            click.echo(f"plugin set aside, {_one_line(name)}: {_one_line(reason)}")
     if failed or set_aside:
         ctx.exit(1)
 

@@ -80,4 +80,4 @@ def plugins(show_all: bool, as_json: bool) -> None:
     if failed:
         click.echo("\nset aside (failed to load or to register):")
         for name, reason in sorted(failed.items()):
-            click.echo(f"  {name}: {_one_line(reason)}")
+            click.echo(f"  {_one_line(name)}: {_one_line(reason)}")

@@ -188,6 +188,13 @@ def test_every_command_works_beside_a_broken_plugin(broken, layerkit, monkeypatc
 
 @pytest.mark.guarantee("plugins")
 @pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_check_of_an_unknown_name_mentions_set_aside_plugins(layerkit, monkeypatch):
+    broken_install(monkeypatch)
+    assert_one_line_error(layerkit("check", "cube"), "'cube'", "set aside", "'broken'")
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
 def test_check_of_a_name_two_plugins_register_names_both(layerkit, runtime_plugin):
     runtime_plugin("first", cube=Cube)
     runtime_plugin("second", cube=Cube)

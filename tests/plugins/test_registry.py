@@ -391,6 +391,34 @@ def test_an_entry_point_name_two_distributions_use_is_reported(installed):
     assert "layerkit-cube-fork" in name and "already has that name" in reason
 
 
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_names_with_newlines_do_not_break_the_one_line_reason(installed):
+    installed(
+        FakeDistribution("layerkit-evil\nname", {"evil\nentry": "fake_evil"}, version="1\n2"),
+        FakeDistribution("layerkit-evil\nname", {"evil\nentry": "fake_evil"}, version="1\n2"),
+        modules={"fake_evil": plugin_module("fake_evil", register_activations=cube_plugin)},
+    )
+    assert lk.activations()["cube"].distribution == "layerkit-evil name"
+    [(name, reason)] = lk.failed_plugins().items()
+    assert "already has that name" in reason
+    assert "\n" not in name and "\n" not in reason
+
+
+@pytest.mark.guarantee("plugins")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_a_plugin_resetting_the_registry_while_imported_breaks_nothing(monkeypatch, tmp_path):
+    """plugin_manager() used to return None to the lookup that was loading the plugins."""
+    resets = Broken(
+        "resets",
+        "no @layerkit.hookimpl functions",
+        source="import layerkit.registry\nlayerkit.registry.reset_plugin_manager()\n",
+    )
+    resets.install(monkeypatch, tmp_path)
+    assert set(lk.activations()) == {"sigmoid"}
+    assert "no @layerkit.hookimpl functions" in lk.failed_plugins()["bad"]
+
+
 def test_plugin_failing_on_import_is_reported_and_the_rest_works(installed, monkeypatch):
     """An entry point whose module raises is skipped with a warning naming its distribution."""
     installed(
