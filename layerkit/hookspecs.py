@@ -11,7 +11,9 @@ once per component it provides::
         register("tanh", Tanh)
 
 Installed packages are found through the entry-point group ``layerkit``; see
-[Writing a plugin](../plugins.md).
+[Writing a plugin](../plugins.md). A hook that raises or registers anything invalid sets its
+plugin aside for that kind, and a name two plugins register is set aside; layerkit itself
+keeps working (see [When a plugin is broken](../plugins.md#when-a-plugin-is-broken)).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 Register = Callable[[str, type], None]
-"""``register(name, cls)``: a lower-case identifier and the component class it names."""
+"""``register(name, cls)``: a lower-case identifier and the component class it names.
+
+Call it only while your hook runs, once per name; the hook itself returns ``None``.
+"""
 
 
 @hookspec
