@@ -571,7 +571,7 @@ def read(path: PathLike) -> SavedModel:
             raise ModelFileError(f"{path} is not a layerkit model file ({kind})")
         try:
             archive = zipfile.ZipFile(_SeekChecked(file))
-        except _ZIP_ERRORS as error:
+        except (*_ZIP_ERRORS, _BadSeek) as error:
             raise ModelFileError(
                 f"{path} is truncated or corrupted: cannot read it as an .npz archive "
                 f"({type(error).__name__}: {error})"

@@ -620,6 +620,20 @@ def test_members_zip_flags_layerkit_does_not_read_are_refused(model_file, flaw):
 
 
 @pytest.mark.guarantee("files")
+@pytest.mark.parametrize(("signature", "at"), [(b"PK\x05\x06", 16), (b"PK\x01\x02", 42)])
+@pytest.mark.parametrize("offset", [0xFFFFFFFF, 0x7FFFFFFF])
+def test_offsets_before_the_start_of_the_file_are_model_file_errors(
+    model_file, signature, at, offset
+):
+    # A real file answers a seek before its start with OSError(EINVAL): not an I/O error here
+    data = bytearray(model_file.read_bytes())
+    struct.pack_into("<I", data, data.rfind(signature) + at, offset)
+    model_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="truncated or corrupted"):
+        load(model_file)
+
+
+@pytest.mark.guarantee("files")
 def test_non_finite_parameters_are_refused(model_file, tmp_path):
     # save refuses NaN and infinity, so a file holding them was altered: refuse it too
     rewrite(model_file, extra={"0.W": np.full((2, 3), np.nan)})
