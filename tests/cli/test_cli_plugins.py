@@ -23,8 +23,9 @@ SOME_BROKEN = [
     broken
     for broken in BROKEN
     if broken.id
-    in {"exits", "base-exception", "instance", "layer-as-loss", "none-name", "builtin-name"}
-    | {"async", "misspelled-hook", "import-exit", "import-syntax-error"}
+    in {"raises", "exits", "base-exception", "instance", "function", "object", "async"}
+    | {"loss-as-activation", "layer-as-loss", "upper-case-name", "none-name", "builtin-name"}
+    | {"misspelled-hook", "import-exit", "import-base-exception", "import-syntax-error"}
 ]
 
 
