@@ -1,49 +1,431 @@
-"""``layerkit train``: train a network on a data set and print a summary."""
+"""``layerkit train``: train a network, judge the result, and only then save and plot it.
+
+Every option is checked before any work starts (a bad value is a usage error, exit 2). A run
+whose loss diverged, ended above where it started, or whose accuracy is no better than
+chance is a failure: the command says so and what to change, writes nothing, and exits 1.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
-import sys
+import math
+import os
+import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
 
 from .. import datasets, plotting, serialization
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, TrainingDivergedError, UnknownComponentError
 from ..layer import Layer
 from ..loss import Loss
 from ..optim import SGD
 from ..training import fit
-from . import render
+from . import progress, render
 from .components import LABEL_LOSSES, _check_component, _loss, _network
 from .data import BUILTIN as BUILTIN_DATA
 from .data import Dataset, load_dataset
-from .models import _predicted_classes
 from .options import COMPONENT, SIZES, _check_writable, _Spec
+from .train_defaults import Defaults, check_loss_fits, choose, default_output
 
 SHOW_SAMPLES = 8
 """A data set this small gets its outputs printed, sample by sample, after training."""
-PROGRESS_INTERVAL = 0.1
-"""Seconds between two redraws of the progress bar."""
+MAX_SAMPLES = 1_000_000
+MAX_EPOCHS = 1_000_000
+MAX_SEED = 2**32 - 1
+MAX_WIDTH = 10_000
+"""Units in one layer, at most: wider layers would not fit in memory for a batch."""
+MAX_PARAMETERS = 10_000_000
+MAX_STEP_VALUES = 50_000_000
+"""Batch size × widest layer, at most: the activations one step keeps (400 MB in float64)."""
+EVALUATION_CHUNK = 1024
+"""Samples per forward pass when the loss and accuracy are computed after training."""
+PLOT_SUFFIXES = (".png",)
 
 
-@dataclass(frozen=True)
-class _Defaults:
-    hidden: int
-    lr: float
-    momentum: float
-    epochs: int
-    batch_size: int
+class _Number(click.ParamType):
+    """A finite float in an interval; NaN and infinity are refused (click's FloatRange lets
+    NaN through)."""
+
+    name = "FLOAT"
+
+    def __init__(self, low: float, high: float | None, *, low_open: bool, high_open: bool):
+        self.low, self.high, self.low_open, self.high_open = low, high, low_open, high_open
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        above = number > self.low if self.low_open else number >= self.low
+        below = self.high is None or (number < self.high if self.high_open else number <= self.high)
+        if not (math.isfinite(number) and above and below):
+            self.fail(f"expected a finite number {self._interval()}, got {value!r}", param, ctx)
+        return number
+
+    def _interval(self) -> str:
+        low = f"{self.low:g} {'<' if self.low_open else '≤'} x"
+        if self.high is None:
+            return f"with {low}"
+        return f"with {low} {'<' if self.high_open else '≤'} {self.high:g}"
 
 
-_HALF_ADDER = _Defaults(hidden=3, lr=2.0, momentum=0.9, epochs=3000, batch_size=1)
-_GENERATED = _Defaults(hidden=16, lr=0.5, momentum=0.9, epochs=300, batch_size=16)
-_FILE = _Defaults(hidden=16, lr=0.1, momentum=0.9, epochs=200, batch_size=32)
+@click.command()
+@click.option(
+    "--data",
+    default="half_adder",
+    show_default=True,
+    help=f"A built-in data set ({', '.join(BUILTIN_DATA)}), or a CSV/NPZ file.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help="Target column(s) of a data file; repeat or separate with commas "
+    "(default: a column named y, target or label).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression", "bits"]),
+    default="auto",
+    show_default=True,
+    help="What the targets are; auto: one column of integers or words is a class label.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, MAX_SAMPLES),
+    help="Size of a generated data set [default: the data set's own, 200 or 300].",
+)
+@click.option(
+    "--validation",
+    type=_Number(0.0, 1.0, low_open=True, high_open=True),
+    help="Hold out this fraction of the samples (seeded by --seed, stratified by class) and "
+    "report their loss and accuracy beside the training ones.",
+)
+@click.option(
+    "--layers",
+    type=SIZES,
+    help="Layer sizes from inputs to outputs, e.g. 2,3,2 [default: inputs, 3 hidden units "
+    "for half_adder or 16 otherwise, outputs].",
+)
+@click.option(
+    "--activation",
+    type=COMPONENT,
+    default="sigmoid",
+    show_default=True,
+    help="Hidden activation by name, with options: e.g. leaky_relu:slope=0.1.",
+)
+@click.option(
+    "--output-activation",
+    "output_activation",
+    type=COMPONENT,
+    help="Output activation; 'none' for a linear output [default: chosen from the loss: "
+    "softmax for cross_entropy, none for from_logits=true, l1 or regression, else sigmoid].",
+)
+@click.option(
+    "--loss",
+    type=COMPONENT,
+    default="l2",
+    show_default=True,
+    help="Loss by name, e.g. cross_entropy or cross_entropy:from_logits=true.",
+)
+@click.option(
+    "--lr",
+    type=_Number(0.0, None, low_open=True, high_open=False),
+    help="Learning rate η > 0 [default: chosen from the data set and the loss's gradient: "
+    "1 with a sigmoid/softmax output and l2/huber, 0.1 for cross-entropy, 0.03 for a "
+    "linear output; 2, 0.5 and 0.1 for half_adder].",
+)
+@click.option(
+    "--momentum",
+    type=_Number(0.0, 1.0, low_open=False, high_open=True),
+    help="Momentum μ, 0 ≤ μ < 1 [default: 0.9].",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, MAX_EPOCHS),
+    help="Passes over the data [default: 2000 for half_adder, 300 for the other built-in "
+    "data sets, 200 for a file].",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Samples per step [default: 4 (all) for half_adder, else 16].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    default=0,
+    show_default=True,
+    help="Seed for the data, the weights, the order and the --validation split.",
+)
+@click.option(
+    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
+)
+@click.option(
+    "--save",
+    "save_path",
+    type=click.Path(path_type=Path),
+    help="Save the trained model here, if training succeeded.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    help="Write the loss curve as a PNG here, if training succeeded (and NAME-boundary.png "
+    "for two-feature data).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or progress lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def train(
+    data: str,
+    targets: tuple[str, ...],
+    task: str,
+    samples: int | None,
+    validation: float | None,
+    layers: list[int] | None,
+    activation: _Spec,
+    output_activation: _Spec | None,
+    loss: _Spec,
+    lr: float | None,
+    momentum: float | None,
+    epochs: int | None,
+    batch_size: int | None,
+    seed: int,
+    dtype: str,
+    save_path: Path | None,
+    plot_path: Path | None,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Train a network, print a summary (loss, accuracy, time) and a chart of the loss.
+
+    With no options: the derivation's 2-3-2 sigmoid network with the L2 loss learns the
+    half adder in well under a second.
+
+    Options not given are chosen from the data set, the loss and the output activation,
+    and the summary says which were chosen and why. A run that diverged, whose loss ended
+    above where it started, or whose accuracy is no better than chance, fails (exit 1)
+    and writes no model and no plot.
+    """
+    for option, kind, spec in (
+        ("--activation", "activation", activation),
+        ("--output-activation", "activation", output_activation),
+        ("--loss", "loss", loss),
+    ):
+        _usage(lambda kind=kind, spec=spec: _check_component(kind, spec), option)
+    _check_outputs(save_path, plot_path)
+
+    dataset = _load(data, targets, task, samples, seed)
+    loss_function = _usage(lambda: _loss(loss), "--loss")
+    from_logits = bool(getattr(loss_function, "from_logits", False))
+    output = output_activation or default_output(loss.name, from_logits, dataset)
+    check_loss_fits(dataset, loss.name, from_logits, output)
+    defaults = choose(dataset, data in BUILTIN_DATA, loss.name, output)
+    encoded = _encode(dataset, loss.name, layers[-1] if layers else None)
+    layers = _check_layers(layers, dataset, encoded, defaults, output)
+
+    x = dataset.x.astype(dtype)
+    t = encoded.array if encoded.encoding == "labels" else encoded.array.astype(dtype)
+    training, held_out = _split(dataset, validation, seed)
+    settings = _Settings(
+        lr=defaults.lr if lr is None else lr,
+        momentum=defaults.momentum if momentum is None else momentum,
+        epochs=defaults.epochs if epochs is None else epochs,
+        batch_size=min(defaults.batch_size if batch_size is None else batch_size, len(training)),
+    )
+    _check_step_size(settings.batch_size, layers)
+    model = _usage(lambda: _network(layers, activation, output, seed, dtype), "--activation")
+
+    threshold = 0.0 if from_logits else 0.5  # where a 0/1 output flips, for the accuracy
+    run = _train(model, x[training], t[training], loss_function, settings, seed, quiet or as_json)
+    after = _evaluate(model, loss_function, dataset, x, t, training, threshold)
+    held = None
+    if held_out is not None:
+        held = _evaluate(model, loss_function, dataset, x, t, held_out, threshold)
+    chance = _chance(dataset, training)
+    problem = _judge(run, after, chance, settings)
+
+    written: list[str] = []
+    if problem is None:
+        if save_path is not None:
+            metadata = {
+                "data": dataset.name,
+                "task": dataset.task,
+                "features": dataset.features,
+                "targets": dataset.targets,
+                "classes": dataset.classes,
+                "encoding": encoded.encoding,
+                "outputs": encoded.outputs,
+            }
+            serialization.save(model, save_path, loss=loss_function, metadata=metadata)
+        if plot_path is not None:
+            written = _plot(model, dataset, x, t, encoded.outputs, run.history, plot_path)
+
+    summary = {
+        "ok": problem is None,
+        "problem": None if problem is None else problem.text,
+        "data": dataset.name,
+        "samples": len(x),
+        "training_samples": len(training),
+        "held_out_samples": 0 if held_out is None else len(held_out),
+        "layers": layers,
+        "activation": str(activation),
+        "output_activation": None if output.linear else str(output),
+        "loss": str(loss),
+        "lr": settings.lr,
+        "momentum": settings.momentum,
+        "epochs": len(run.history),
+        "batch_size": settings.batch_size,
+        "seed": seed,
+        "defaults": _defaulted(lr, momentum, epochs, batch_size, layers, output_activation),
+        "defaults_reason": defaults.reason,
+        "initial_loss": run.initial,
+        "final_loss": after.loss,
+        "accuracy": after.accuracy,
+        "chance_accuracy": chance,
+        "held_out_loss": None if held is None else held.loss,
+        "held_out_accuracy": None if held is None else held.accuracy,
+        "epoch_losses": run.history,
+        "seconds": run.seconds,
+        "saved": None if save_path is None or problem else str(save_path),
+        "plots": written,
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        _print_summary(
+            summary,
+            activation,
+            output,
+            loss,
+            dataset,
+            run,
+            held,
+            x,
+            model,
+            defaults,
+            settings.epochs,
+        )
+    if problem is not None:
+        raise click.ClickException(problem.message(save_path, plot_path))
 
 
+# -------------------------------------------------------------------------- checks
+def _usage(action: Callable[[], Any], option: str) -> Any:
+    """Run ``action``; an unknown name or a bad component option is a usage error (exit 2)."""
+    try:
+        return action()
+    except (UnknownComponentError, ConfigurationError) as error:
+        raise click.BadParameter(str(error), param_hint=f"'{option}'") from error
+
+
+def _check_outputs(save_path: Path | None, plot_path: Path | None) -> None:
+    """Refuse before any work a --plot name that is no PNG and a directory not writable."""
+    if plot_path is not None and plot_path.suffix.lower() not in PLOT_SUFFIXES:
+        raise click.BadParameter(
+            f"the loss curve is written as a PNG image: give a file name ending in .png, "
+            f"not {str(plot_path)!r}",
+            param_hint="'--plot'",
+        )
+    for path, option in ((save_path, "--save"), (plot_path, "--plot")):
+        if path is None:
+            continue
+        _check_writable(path, option)
+        directory = path.parent
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise PermissionError(
+                f"{option}: cannot write to the directory {str(directory)!r} (permission denied)"
+            )
+    if plot_path is not None:
+        plotting.require_matplotlib()
+
+
+def _load(
+    data: str, targets: tuple[str, ...], task: str, samples: int | None, seed: int
+) -> Dataset:
+    names = [name.strip() for t in targets for name in t.split(",") if name.strip()]
+    if data in BUILTIN_DATA and names:
+        raise click.BadParameter(
+            f"--target names a column of a data file; the built-in data set {data!r} has "
+            f"its own targets",
+            param_hint="'--target'",
+        )
+    if samples is not None and data == "half_adder":
+        raise click.BadParameter(
+            "the half adder has exactly four samples; drop --samples", param_hint="'--samples'"
+        )
+    if samples is not None and data not in BUILTIN_DATA:
+        raise click.BadParameter(
+            "--samples sets the size of a built-in data set, not of a file",
+            param_hint="'--samples'",
+        )
+    return _usage(
+        lambda: load_dataset(
+            data,
+            targets=names,
+            task=None if task == "auto" else task,  # type: ignore[arg-type]
+            samples=samples,
+            seed=seed,
+        ),
+        "--data",
+    )
+
+
+def _check_layers(
+    layers: list[int] | None, data: Dataset, encoded: _Targets, defaults: Defaults, output: _Spec
+) -> list[int]:
+    features = data.x.shape[1]
+    outputs = 1 if encoded.encoding == "column" else data.outputs
+    if layers is None:
+        layers = [features, defaults.hidden, outputs]
+    elif layers[0] != features:
+        raise click.BadParameter(
+            f"--layers starts with {layers[0]} inputs, but the data has {features} features "
+            f"({', '.join(data.features)})",
+            param_hint="'--layers'",
+        )
+    elif layers[-1] != outputs:
+        raise click.BadParameter(
+            f"--layers ends with {layers[-1]} outputs, but the targets need {outputs} "
+            f"({', '.join(encoded.outputs)})",
+            param_hint="'--layers'",
+        )
+    if output.name == "softmax" and outputs == 1:
+        raise click.BadParameter(
+            "a softmax over one output is always 1: end --layers with one output per class, "
+            "or use --output-activation sigmoid",
+            param_hint="'--output-activation'",
+        )
+    widest = max(layers)
+    parameters = sum((a + 1) * b for a, b in itertools.pairwise(layers))
+    if widest > MAX_WIDTH or parameters > MAX_PARAMETERS:
+        raise click.BadParameter(
+            f"{','.join(map(str, layers))} has {parameters:,} parameters and a layer of "
+            f"{widest:,} units; at most {MAX_PARAMETERS:,} parameters and {MAX_WIDTH:,} units "
+            f"per layer",
+            param_hint="'--layers'",
+        )
+    return layers
+
+
+def _check_step_size(batch_size: int, layers: list[int]) -> None:
+    if batch_size * max(layers) > MAX_STEP_VALUES:
+        raise click.BadParameter(
+            f"a batch of {batch_size:,} samples through a layer of {max(layers):,} units "
+            f"needs more memory than a step should take: use at most "
+            f"{MAX_STEP_VALUES // max(layers):,}",
+            param_hint="'--batch-size'",
+        )
+
+
+# --------------------------------------------------------------------------- data
 @dataclass
 class _Targets:
     """What `fit` gets as targets, and how that was chosen (kept in the model file)."""
@@ -69,281 +451,325 @@ def _encode(data: Dataset, loss_name: str, last: int | None) -> _Targets:
     return _Targets(datasets.one_hot(data.labels, len(data.classes)), "one_hot", names)
 
 
-def _accuracy(data: Dataset, outputs: np.ndarray, targets: np.ndarray) -> float | None:
-    if data.task == "classification":
-        assert data.labels is not None
-        predicted = _predicted_classes(outputs)
-        return float(np.mean(predicted == data.labels))
-    if data.task == "bits":
-        return float(np.mean(np.all(np.abs(outputs - targets) < 0.5, axis=1)))
-    return None
+def _split(
+    data: Dataset, fraction: float | None, seed: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Indices of the training and held-out samples: a seeded split, stratified by class."""
+    everything = np.arange(len(data.x))
+    if fraction is None:
+        return everything, None
+    rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the data's
+    groups = (
+        [everything]
+        if data.labels is None
+        else [np.flatnonzero(data.labels == label) for label in range(len(data.classes))]
+    )
+    held = [rng.permutation(group)[: round(fraction * len(group))] for group in groups]
+    held_out = np.sort(np.concatenate(held))
+    if len(held_out) == 0 or len(held_out) == len(everything):
+        raise click.BadParameter(
+            f"{fraction:g} of {len(everything)} samples holds out {len(held_out)}: leave at "
+            f"least one sample for training and one held out",
+            param_hint="'--validation'",
+        )
+    return np.setdiff1d(everything, held_out), held_out
 
 
-@click.command()
-@click.option(
-    "--data",
-    default="half_adder",
-    show_default=True,
-    help=f"A built-in data set ({', '.join(BUILTIN_DATA)}), or a CSV/NPZ file.",
-)
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    help="Target column(s) of a data file; repeat or separate with commas "
-    "(default: a column named y, target or label).",
-)
-@click.option(
-    "--task",
-    type=click.Choice(["auto", "classification", "regression", "bits"]),
-    default="auto",
-    show_default=True,
-    help="What the targets are; auto: one column of integers or words is a class label.",
-)
-@click.option("--samples", type=click.IntRange(min=1), help="Size of a generated data set.")
-@click.option("--layers", type=SIZES, help="Layer sizes from inputs to outputs, e.g. 2,3,2.")
-@click.option(
-    "--activation",
-    type=COMPONENT,
-    default="sigmoid",
-    show_default=True,
-    help="Hidden activation by name, with options: e.g. leaky_relu:slope=0.1.",
-)
-@click.option(
-    "--output",
-    "output",
-    type=COMPONENT,
-    default="sigmoid",
-    show_default=True,
-    help="Output activation; 'none' for a linear output.",
-)
-@click.option(
-    "--loss",
-    type=COMPONENT,
-    default="l2",
-    show_default=True,
-    help="Loss by name, e.g. cross_entropy or cross_entropy:from_logits=true.",
-)
-@click.option("--lr", type=click.FloatRange(min=0.0), help="Learning rate η ≥ 0.")
-@click.option("--momentum", type=click.FloatRange(0.0, 1.0, max_open=True), help="Momentum μ.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the data.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Samples per step.")
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed for data, weights, order."
-)
-@click.option(
-    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
-)
-@click.option(
-    "--save", "save_path", type=click.Path(path_type=Path), help="Save the trained model here."
-)
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(path_type=Path),
-    help="Write the loss curve as PNG here (and NAME-boundary.png for two-feature data).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def train(
-    data: str,
-    targets: tuple[str, ...],
-    task: str,
-    samples: int | None,
-    layers: list[int] | None,
-    activation: _Spec,
-    output: _Spec,
-    loss: _Spec,
+@dataclass(frozen=True)
+class _Settings:
+    lr: float
+    momentum: float
+    epochs: int
+    batch_size: int
+
+
+def _defaulted(
     lr: float | None,
     momentum: float | None,
     epochs: int | None,
     batch_size: int | None,
-    seed: int,
-    dtype: str,
-    save_path: Path | None,
-    plot_path: Path | None,
-    quiet: bool,
-    as_json: bool,
-) -> None:
-    """Train a network and print a summary (loss, accuracy, time).
-
-    With no options: the derivation's 2-3-2 sigmoid network with the L2 loss learns the
-    half adder in a few seconds.
-    """
-    _check_component("activation", activation)
-    _check_component("activation", output)
-    _check_component("loss", loss)
-    _check_writable(save_path, "--save")
-    _check_writable(plot_path, "--plot")
-    if plot_path is not None:
-        plotting.require_matplotlib()
-
-    target_names = [name.strip() for t in targets for name in t.split(",") if name.strip()]
-    dataset = load_dataset(
-        data,
-        targets=target_names,
-        task=None if task == "auto" else task,  # type: ignore[arg-type]
-        samples=samples,
-        seed=seed,
+    layers: list[int],
+    output: _Spec | None,
+) -> list[str]:
+    given = {"lr": lr, "momentum": momentum, "epochs": epochs, "batch_size": batch_size}
+    return [name for name, value in given.items() if value is None] + (
+        ["output_activation"] if output is None else []
     )
-    defaults = (
-        _HALF_ADDER if data == "half_adder" else _GENERATED if data in BUILTIN_DATA else _FILE
-    )
-    encoded = _encode(dataset, loss.name, layers[-1] if layers else None)
-    features = dataset.x.shape[1]
-    outputs = 1 if encoded.encoding == "column" else dataset.outputs
-    if layers is None:
-        layers = [features, defaults.hidden, outputs]
-    elif layers[0] != features:
-        raise ConfigurationError(
-            f"--layers starts with {layers[0]} inputs, but the data has {features} features "
-            f"({', '.join(dataset.features)})"
-        )
-    elif layers[-1] != outputs:
-        raise ConfigurationError(
-            f"--layers ends with {layers[-1]} outputs, but the targets need {outputs} "
-            f"({', '.join(encoded.outputs)})"
-        )
-
-    model = _network(layers, activation, output, seed, dtype)
-    loss_function = _loss(loss)
-    x = dataset.x.astype(dtype)
-    t = encoded.array if encoded.encoding == "labels" else encoded.array.astype(dtype)
-    optimizer = SGD(
-        lr=defaults.lr if lr is None else lr,
-        momentum=defaults.momentum if momentum is None else momentum,
-    )
-    epochs = defaults.epochs if epochs is None else epochs
-    batch_size = min(defaults.batch_size if batch_size is None else batch_size, len(x))
-
-    with np.errstate(all="ignore"):  # overflow shows as a diverged loss, reported below
-        initial = loss_function.forward(model(x), t)
-        started = time.perf_counter()
-        history = _fit_with_progress(
-            model, x, t, loss_function, optimizer, epochs, batch_size, seed, quiet=quiet or as_json
-        )
-        seconds = time.perf_counter() - started
-        predictions = model(x)
-        final = loss_function.forward(predictions, t)
-    accuracy = _accuracy(dataset, predictions, t)
-
-    written: list[str] = []
-    if save_path is not None:
-        metadata = {
-            "data": dataset.name,
-            "task": dataset.task,
-            "features": dataset.features,
-            "targets": dataset.targets,
-            "classes": dataset.classes,
-            "encoding": encoded.encoding,
-            "outputs": encoded.outputs,
-        }
-        serialization.save(model, save_path, loss=loss_function, metadata=metadata)
-    if plot_path is not None:
-        name = dataset.name if dataset.name in BUILTIN_DATA else Path(dataset.name).name
-        written.append(str(plotting.plot_loss(history, plot_path, title=f"{name}: loss per epoch")))
-        if features == 2:
-            boundary = plotting.boundary_path(plot_path)
-            if dataset.task == "classification":
-                plotting.plot_decision_boundary(
-                    model, x, boundary, labels=dataset.labels, title=name
-                )
-            else:
-                plotting.plot_decision_boundary(
-                    model, x, boundary, targets=t, output_names=encoded.outputs, title=name
-                )
-            written.append(str(boundary))
-
-    summary = {
-        "data": dataset.name,
-        "samples": len(x),
-        "layers": layers,
-        "activation": str(activation),
-        "output": None if output.linear else str(output),
-        "loss": str(loss),
-        "lr": optimizer.lr,
-        "momentum": optimizer.momentum,
-        "epochs": len(history),
-        "batch_size": batch_size,
-        "seed": seed,
-        "initial_loss": initial,
-        "final_loss": final,
-        "accuracy": accuracy,
-        "seconds": seconds,
-        "saved": None if save_path is None else str(save_path),
-        "plots": written,
-    }
-    if as_json:
-        click.echo(json.dumps(summary, indent=2))
-        return
-    shape = "-".join(map(str, layers))
-    hidden = f"{activation} hidden, " if len(layers) > 2 else ""
-    functions = f"{hidden}{'linear' if output.linear else output} output"
-    click.echo(
-        f"trained a {shape} network ({functions}) with the {loss} loss on {dataset.name} "
-        f"({len(x)} samples, {len(history)} epochs of SGD lr={optimizer.lr:g} "
-        f"momentum={optimizer.momentum:g}, batch {batch_size}) in {seconds:.2f} s"
-    )
-    rows = [["loss", f"{render.number(initial)} → {render.number(final)}"]]
-    if accuracy is not None:
-        correct = round(accuracy * len(x))
-        rows.append(["accuracy", f"{100 * accuracy:.1f}% ({correct} of {len(x)})"])
-    if save_path is not None:
-        rows.append(["saved", str(save_path)])
-    if written:
-        rows.append(["plots", ", ".join(written)])
-    click.echo(render.table(rows, gap=3))
-    if len(x) <= SHOW_SAMPLES:
-        click.echo("inputs → outputs (targets):")
-        shown = dataset.values if dataset.values is not None else dataset.labels
-        for inputs, outputs, wanted in zip(x, predictions, shown, strict=True):
-            click.echo(
-                f"  {render.vector(inputs, 3)} → {render.vector(outputs, 3)}  "
-                f"({render.vector(np.asarray(wanted), 3)})"
-            )
 
 
-def _fit_with_progress(
+# ---------------------------------------------------------------------- training
+@dataclass
+class _Run:
+    initial: float
+    history: list[float]
+    seconds: float
+    diverged: str | None = None
+
+
+def _train(
     model: Layer,
     x: np.ndarray,
     t: np.ndarray,
     loss: Loss,
-    optimizer: SGD,
-    epochs: int,
-    batch_size: int,
+    settings: _Settings,
     seed: int,
-    *,
     quiet: bool,
-) -> list[float]:
-    from tqdm import tqdm
+) -> _Run:
+    history: list[float] = []
+    report, bar = progress.epoch_reporter(settings.epochs, quiet=quiet)
 
-    disable = quiet or not sys.stderr.isatty()
-    # Without a terminal for the bar (a log, CI, `make run`), print the loss ten times instead.
-    log_every = 0 if quiet or not disable else max(1, epochs // 10)
-    with tqdm(
-        total=epochs,
-        disable=disable,
-        unit="epoch",
-        desc="training",
-        leave=False,
-        file=sys.stderr,
-        mininterval=PROGRESS_INTERVAL,
-    ) as bar:
+    def record(epoch: int, value: float) -> None:
+        history.append(value)
+        report(epoch, value)
 
-        def progress(epoch: int, value: float) -> None:
-            bar.set_postfix_str(f"loss {value:.5g}", refresh=False)
-            bar.update(1)
-            if log_every and (epoch == 1 or epoch % log_every == 0):
-                click.echo(f"epoch {epoch:>{len(str(epochs))}}/{epochs}   loss {value:.6g}")
+    with np.errstate(all="ignore"):
+        initial = _loss_of(model, loss, x, t)
+    started = time.perf_counter()
+    diverged = None
+    try:
+        with bar:  # type: ignore[attr-defined]
+            fit(
+                model,
+                x,
+                t,
+                loss=loss,
+                optimizer=SGD(lr=settings.lr, momentum=settings.momentum),
+                epochs=settings.epochs,
+                batch_size=settings.batch_size,
+                seed=seed,
+                callback=record,
+            )
+    except TrainingDivergedError:
+        diverged = f"the loss diverged in epoch {len(history) + 1} (it became infinite or NaN)"
+    except MemoryError:
+        raise click.ClickException(
+            "not enough memory to train this network on this data: use smaller --layers, "
+            "--batch-size or --samples"
+        ) from None
+    return _Run(initial, history, time.perf_counter() - started, diverged)
 
-        return fit(
-            model,
-            x,
-            t,
-            loss=loss,
-            optimizer=optimizer,
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=seed,
-            callback=progress,
+
+def _loss_of(model: Layer, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:
+    """The mean loss over every sample, computed in chunks so memory stays small."""
+    total = 0.0
+    mean = getattr(loss, "reduction", "mean") == "mean"
+    for start in range(0, len(x), EVALUATION_CHUNK):
+        part = slice(start, start + EVALUATION_CHUNK)
+        value = loss.forward(model(x[part]), t[part])
+        total += value * len(x[part]) if mean else value
+    return total / len(x) if mean else total
+
+
+@dataclass
+class _Evaluation:
+    loss: float
+    accuracy: float | None
+    outputs: np.ndarray
+
+
+def _evaluate(
+    model: Layer,
+    loss: Loss,
+    data: Dataset,
+    x: np.ndarray,
+    t: np.ndarray,
+    rows: np.ndarray,
+    threshold: float,
+) -> _Evaluation:
+    with np.errstate(all="ignore"):
+        value = _loss_of(model, loss, x[rows], t[rows])
+        outputs = np.concatenate(
+            [
+                model(x[rows[i : i + EVALUATION_CHUNK]])
+                for i in range(0, len(rows), EVALUATION_CHUNK)
+            ]
         )
+    accuracy = None
+    if data.task == "classification":
+        assert data.labels is not None
+        if outputs.shape[1] == 1:
+            predicted = (outputs[:, 0] >= threshold).astype(np.int64)
+        else:
+            predicted = np.argmax(outputs, axis=1)
+        accuracy = float(np.mean(predicted == data.labels[rows]))
+    elif data.task == "bits":
+        assert data.values is not None
+        bits = (outputs >= threshold).astype(np.float64)
+        accuracy = float(np.mean(np.all(bits == data.values[rows], axis=1)))
+    return _Evaluation(value, accuracy, outputs)
+
+
+def _chance(data: Dataset, rows: np.ndarray) -> float | None:
+    """The accuracy of always giving the most common answer: a class, or a row of bits."""
+    if data.task == "classification":
+        assert data.labels is not None
+        return float(np.bincount(data.labels[rows]).max() / len(rows))
+    if data.task == "bits":
+        assert data.values is not None
+        _, counts = np.unique(data.values[rows], axis=0, return_counts=True)
+        return float(counts.max() / len(rows))
+    return None
+
+
+@dataclass(frozen=True)
+class _Problem:
+    text: str
+    advice: str
+
+    def message(self, save_path: Path | None, plot_path: Path | None) -> str:
+        unwritten = [str(p) for p in (save_path, plot_path) if p is not None]
+        kept = f"; did not write {' or '.join(unwritten)}" if unwritten else ""
+        return f"training failed: {self.text}{kept}. {self.advice}"
+
+
+def _judge(
+    run: _Run, after: _Evaluation, chance: float | None, settings: _Settings
+) -> _Problem | None:
+    lower = f"a lower --lr (now {settings.lr:g}), e.g. --lr {settings.lr / 10:g}"
+    if run.diverged is not None:
+        return _Problem(run.diverged, f"Try {lower}")
+    if not after.loss < run.initial:
+        return _Problem(
+            f"the loss rose from {render.number(run.initial)} before training to "
+            f"{render.number(after.loss)} after",
+            f"Try {lower}",
+        )
+    if after.accuracy is not None and chance is not None and after.accuracy <= chance:
+        return _Problem(
+            f"the accuracy, {100 * after.accuracy:.1f}%, is no better than chance "
+            f"({100 * chance:.1f}%, always giving the most common answer)",
+            f"Train longer (--epochs, now {settings.epochs}), or change --lr (now "
+            f"{settings.lr:g}) or --activation",
+        )
+    return None
+
+
+# ------------------------------------------------------------------------ output
+def _plot(
+    model: Layer,
+    data: Dataset,
+    x: np.ndarray,
+    t: np.ndarray,
+    output_names: list[str],
+    history: list[float],
+    plot_path: Path,
+) -> list[str]:
+    name = data.name if data.name in BUILTIN_DATA else Path(data.name).name
+    written = [plot_path]
+    _write_atomically(
+        plot_path, lambda path: plotting.plot_loss(history, path, title=f"{name}: loss per epoch")
+    )
+    if x.shape[1] == 2:
+        boundary = plotting.boundary_path(plot_path)
+        if data.task == "classification":
+            draw = lambda path: plotting.plot_decision_boundary(  # noqa: E731
+                model, x, path, labels=data.labels, title=name
+            )
+        else:
+            draw = lambda path: plotting.plot_decision_boundary(  # noqa: E731
+                model, x, path, targets=t, output_names=output_names, title=name
+            )
+        _write_atomically(boundary, draw)
+        written.append(boundary)
+    return [str(path) for path in written]
+
+
+def _write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write through a short temporary name in the same directory, then rename in one step."""
+    temporary = path.with_name(f".layerkit-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _print_summary(
+    summary: dict[str, Any],
+    activation: _Spec,
+    output: _Spec,
+    loss: _Spec,
+    data: Dataset,
+    run: _Run,
+    held: _Evaluation | None,
+    x: np.ndarray,
+    model: Layer,
+    defaults: Defaults,
+    epochs: int,
+) -> None:
+    layers = summary["layers"]
+    shape = "-".join(map(str, layers))
+    hidden = f"{activation} hidden, " if len(layers) > 2 else ""
+    functions = f"{hidden}{'linear' if output.linear else output} output"
+    verb = "trained" if summary["ok"] else "training FAILED for"
+    click.echo(
+        f"{verb} a {shape} network ({functions}) with the {loss} loss on {data.name} "
+        f"({summary['training_samples']} samples, {_count(summary['epochs'], 'epoch')}) "
+        f"in {summary['seconds']:.2f} s"
+    )
+    rows = [["settings", _settings_text(summary, epochs, defaults)]]
+    rows.append([
+        "loss",
+        f"{render.number(summary['initial_loss'])} before training → "
+        f"{render.number(summary['final_loss'])} after (training data)",
+    ])  # fmt: skip
+    if summary["accuracy"] is not None:
+        rows.append(
+            [
+                "accuracy",
+                _accuracy_text(summary["accuracy"], summary["training_samples"])
+                + f" of the training data (chance {100 * summary['chance_accuracy']:.1f}%)",
+            ]
+        )
+    if held is not None:
+        rows.append(["held-out loss", f"{render.number(held.loss)} (not trained on)"])
+        if held.accuracy is not None:
+            rows.append(["held-out accuracy",
+                         _accuracy_text(held.accuracy, summary["held_out_samples"])
+                         + " of the held-out data"])  # fmt: skip
+    if summary["saved"] is not None:
+        rows.append(["saved", summary["saved"]])
+    if summary["plots"]:
+        rows.append(["plots", ", ".join(summary["plots"])])
+    click.echo(render.table(rows, gap=3))
+    for line in progress.loss_chart(run.history):
+        click.echo(line)
+    if len(x) <= SHOW_SAMPLES and summary["held_out_samples"] == 0:
+        click.echo("inputs → outputs (targets):")
+        shown = data.values if data.values is not None else data.labels
+        with np.errstate(all="ignore"):
+            outputs = model(x)
+        for inputs, out, wanted in zip(x, outputs, shown, strict=True):  # type: ignore[arg-type]
+            click.echo(
+                f"  {render.vector(inputs, 3)} → {render.vector(out, 3)}  "
+                f"({render.vector(np.asarray(wanted), 3)})"
+            )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _accuracy_text(accuracy: float, samples: int) -> str:
+    return f"{100 * accuracy:.1f}% ({round(accuracy * samples)} of {samples})"
+
+
+def _settings_text(summary: dict[str, Any], epochs: int, defaults: Defaults) -> str:
+    """``lr 0.1 (given); momentum 0.9, epochs 300, batch 16 (defaults for ...)``."""
+    values = {
+        "lr": f"lr {summary['lr']:g}",
+        "momentum": f"momentum {summary['momentum']:g}",
+        "epochs": f"epochs {epochs}",
+        "batch_size": f"batch {summary['batch_size']}",
+    }
+    chosen = summary["defaults"]
+    given = [text for name, text in values.items() if name not in chosen]
+    default = [text for name, text in values.items() if name in chosen]
+    if "output_activation" in chosen:
+        default.append(f"{summary['output_activation'] or 'linear'} output")
+    parts = []
+    if given:
+        parts.append(", ".join(given) + " (given)")
+    if default:
+        parts.append(", ".join(default) + f" (defaults {defaults.reason})")
+    return "; ".join(parts)
