@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigurationError, NonFiniteError
+from .errors import ConfigurationError, NonFiniteError, ShapeError
 from .validation import Array
 
 __all__ = ["Loss", "Reduction"]
@@ -61,7 +61,12 @@ class Loss:
         """The factor that turns a sum over samples into the requested reduction."""
         if self.reduction == "sum" or y.ndim < 2:
             return 1.0
-        return 1.0 / y.shape[0]
+        try:
+            return 1.0 / y.shape[0]
+        except ZeroDivisionError:  # free on the usual path, unlike a test before dividing
+            raise ShapeError(
+                f"{self!r} expects at least one sample, got a batch of shape {y.shape}"
+            ) from None
 
     def _reduce(self, terms: Array) -> float:
         """Return the loss from its terms, one per output: summed, then scaled for the batch.

@@ -156,6 +156,17 @@ def test_activation_backward_refuses_a_product_that_overflows():
 
 
 @pytest.mark.guarantee("errors")
+def test_a_custom_loss_using_the_batch_scale_refuses_an_empty_batch():
+    class Mean(lk.Loss):
+        def forward(self, y, t):
+            return float(np.sum(y)) * self._batch_scale(np.asarray(y))
+
+    assert Mean()(np.ones((2, 1)), None) == 1.0
+    with pytest.raises(ShapeError, match=r"Mean.*at least one sample.*\(0, 3\)"):
+        Mean()(np.zeros((0, 3)), None)  # was ZeroDivisionError
+
+
+@pytest.mark.guarantee("errors")
 def test_loss_reduce_names_the_term_that_does_not_fit():
     class Whole(lk.Loss):
         def forward(self, y, t):
