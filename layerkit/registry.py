@@ -424,8 +424,9 @@ def _find(kind: Kind, name: str) -> Component:
         choices = " or ".join(f"{LOAD_ENV}={plugin}" for plugin in plugins)
         raise PluginError(
             f"{kind} {name!r} is registered by {len(plugins)} plugins, "
-            f"{_and([repr(plugin) for plugin in plugins])}, so layerkit uses neither; "
-            f"uninstall one, or load only one with {choices}"
+            f"{_and([repr(plugin) for plugin in plugins])}, so layerkit uses "
+            f"{'neither; uninstall one' if len(plugins) == 2 else 'none; uninstall all but one'}"
+            f", or load only one with {choices}"
         )
     registered = found.components
     if name in found.quarantined:
