@@ -31,6 +31,7 @@ Two environment variables control loading from installed packages:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.metadata
 import inspect
@@ -458,14 +459,21 @@ def _build(component: Component, options: dict[str, Any]) -> Any:
         f"{_shown(options)}"
     )
     try:
-        return component.cls(**options)
+        instance = component.cls(**options)
     except LayerkitError as error:  # already says what is wrong: keep its type, add where
-        error.add_note(f"while building {what}")
+        with contextlib.suppress(Exception):  # a plugin may have spoilt __notes__
+            error.add_note(f"while building {what}")
         raise
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # SystemExit too: a plugin's class must not end the host
         raise ConfigurationError(f"cannot build {what}: {_describe(error)}") from error
+    base = _BASES[component.kind]
+    if not isinstance(instance, base):  # a __new__ returning something else
+        raise PluginError(
+            f"building {what} returned {_shown(instance)}, which is not a layerkit.{base.__name__}"
+        )
+    return instance
 
 
 # --------------------------------------------------------------------------- messages

@@ -505,6 +505,41 @@ def test_a_constructor_error_is_a_configuration_error(scaled, name, options, ori
     assert isinstance(caught.value, ValueError) and "\n" not in message
 
 
+class NotReally(lk.Activation):
+    """A class whose constructor hands back something that is not a layer."""
+
+    def __new__(cls, **options):
+        return "not a layer"
+
+
+class SpoilsItsNotes(lk.Activation):
+    """Raises a layerkit error whose notes cannot be added to."""
+
+    def __init__(self) -> None:
+        error = ConfigurationError("no")
+        error.__notes__ = "not a list"
+        raise error
+
+
+@pytest.mark.guarantee("plugins")
+def test_a_constructor_returning_something_else_is_a_plugin_error(monkeypatch):
+    monkeypatch.setenv(AUTOLOAD_ENV, "1")
+
+    class Odd:
+        @lk.hookimpl
+        def register_activations(self, register):
+            register("not_really", NotReally)
+            register("spoils", SpoilsItsNotes)
+
+    lk.plugin_manager().register(Odd(), name="odd")
+    with pytest.raises(
+        PluginError, match=r"returned 'not a layer', which is not a layerkit\.Layer"
+    ):
+        lk.activation("not_really")
+    with pytest.raises(ConfigurationError, match="no"):
+        lk.activation("spoils")
+
+
 @pytest.mark.guarantee("plugins")
 def test_a_very_long_unknown_name_fails_fast():
     """No close-match search over a name of ten million characters (it took seconds)."""
