@@ -258,3 +258,35 @@ def test_broken_plugins_never_break_the_host(plugins):
     plugin_warnings = [w.message for w in warned if issubclass(w.category, PluginWarning)]
     assert {warning.plugin for warning in plugin_warnings} == set_aside
     assert all("\n" not in str(warning) for warning in plugin_warnings)
+
+
+OPTION_NAMES = ["bogus", "slope", "alpha", "delta", "reduction", "from_logits", "axis", "scale"]
+OPTION_VALUES = (
+    st.sampled_from(
+        [10**400, -(10**400), -1, 0, 0.5, float("nan"), float("inf"), 1e308, True, None, "x", "sum"]
+    )
+    | st.builds(list)
+    | st.builds(dict)
+    | st.integers()
+    | st.floats()
+)
+
+
+@pytest.mark.guarantee("plugins")
+@settings(deadline=None, max_examples=150)
+@given(
+    kind=st.sampled_from(KINDS),
+    pick=st.integers(0, 100),
+    options=st.dictionaries(st.sampled_from(OPTION_NAMES), OPTION_VALUES, max_size=2),
+)
+def test_any_options_give_a_component_or_a_layerkit_error(kind, pick, options):
+    """Every registered component, built with any options, is built or refused clearly."""
+    registered = lk.activations() if kind == "activation" else lk.losses()
+    name = sorted(registered)[pick % len(registered)]
+    build = lk.activation if kind == "activation" else lk.loss
+    try:
+        component = build(name, **options)
+    except lk.errors.LayerkitError as error:
+        assert isinstance(error, (TypeError, ValueError))
+    else:
+        assert isinstance(component, lk.Layer if kind == "activation" else lk.Loss)
