@@ -175,7 +175,7 @@ def test_a_name_that_is_not_a_string_is_a_component_type_error(build, name):
 
 
 @pytest.mark.guarantee("plugins")
-def test_a_name_two_plugins_register_is_set_aside_naming_both(installed, monkeypatch):
+def test_a_name_two_plugins_register_is_set_aside_naming_both(installed, monkeypatch, tmp_path):
     """Only the contested name fails, naming both plugins and how to choose; the rest works."""
 
     def first(register):
@@ -206,7 +206,10 @@ def test_a_name_two_plugins_register_is_set_aside_naming_both(installed, monkeyp
     failed = lk.failed_plugins()
     assert "'second'" in failed["first"] and "'first'" in failed["second"]
     assert isinstance(lk.activation("second_only"), Cube)
-    lk.mlp([2, 3, 1], activation="first_only", seed=0)
+    for activation in ("sigmoid", "first_only"):  # models without the contested name save
+        net = lk.mlp([2, 3, 1], activation=activation, seed=0)
+        net.save(tmp_path / "net.npz")
+        assert repr(lk.load(tmp_path / "net.npz")) == repr(net)
 
     reset_plugin_manager()  # the allow-list settles it
     monkeypatch.setenv(LOAD_ENV, "first")
