@@ -3,6 +3,10 @@
 Nothing is installed: `install` replaces ``importlib.metadata.distributions`` with the real
 distributions plus fakes whose entry points name plugin modules placed in ``sys.modules``
 (or, for a plugin that must fail while it is imported, written to a temporary directory).
+
+Test modules import it as ``plugins.broken_plugins``: ``tests/`` is on ``sys.path`` (through
+``tests/conftest.py``), and ``tests/plugins`` has no ``__init__.py``, so it is a portion of the
+namespace package ``plugins``, whichever directory a test module is in.
 """
 
 from __future__ import annotations
