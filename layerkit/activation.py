@@ -104,11 +104,15 @@ class Activation(Layer):
         if np.all(np.isfinite(result)):
             return result
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(result))[0])
+        cause = (
+            "the incoming gradient is not finite there"
+            if not np.isfinite(grad[index])
+            else f"∂L/∂y ⊙ φ'(x) does not fit {result.dtype} (largest "
+            f"{np.finfo(result.dtype).max:.4g}); if this arose in training, lower the learning rate"
+        )
         raise NonFiniteError(
             f"{self!r}.backward gives ∂L/∂x = {np.asarray(result)[index]} at index "
-            f"{index if len(index) != 1 else index[0]}, where ∂L/∂y = {grad[index]}: "
-            f"∂L/∂y ⊙ φ'(x) does not fit {result.dtype} (largest "
-            f"{np.finfo(result.dtype).max:.4g}); if this arose in training, lower the learning rate"
+            f"{index if len(index) != 1 else index[0]}, where ∂L/∂y = {grad[index]}: {cause}"
         )
 
     def backward_step(
