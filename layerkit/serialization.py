@@ -577,7 +577,7 @@ def read(path: PathLike) -> SavedModel:
                 f"({type(error).__name__}: {error})"
             ) from None
         with archive:
-            members = _members(path, archive)
+            members = _members(path, archive, os.fstat(file.fileno()).st_size)
             header = _read_header(path, archive, members)
             return _Rebuild(path, header, archive, members).saved_model()
 
@@ -614,13 +614,19 @@ class _BadSeek(OSError):
     """A seek before the start of the file: zipfile expects an OSError, layerkit a format error."""
 
 
-def _members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """The archive's members by name, refusing duplicates and an archive without the header."""
+def _members(path: Path, archive: zipfile.ZipFile, size: int) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by name, refusing duplicates, members that claim more bytes than
+    the file's ``size`` holds, and an archive without the header."""
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         if info.filename in members:
             raise ModelFileError(
                 f"{path} is corrupted: it holds two members named {info.filename!r}"
+            )
+        if info.header_offset + info.compress_size > size:
+            raise ModelFileError(
+                f"{path} is truncated or corrupted: its member {info.filename!r} claims "
+                f"{info.compress_size} bytes from offset {info.header_offset}, the file has {size}"
             )
         members[info.filename] = info
     if HEADER + ".npy" not in members:
@@ -652,6 +658,10 @@ def _read_header(
         raise ModelFileError(f"{path} has a corrupted header: it nests too deeply") from None
     except ValueError as error:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ModelFileError(f"{path} has a corrupted header: {error}") from None
+    if _json_problem(header, _MAX_NESTING) is not None:  # before anything recurses into it
+        raise ModelFileError(
+            f"{path} has a corrupted header: it nests more than {_MAX_NESTING} deep"
+        )
     if header.get("format") != FORMAT:
         raise ModelFileError(
             f"{path} is not a layerkit model file (its header's format is "
@@ -685,8 +695,6 @@ def _finite_float(text: str) -> float:
 
 def _header_problem(header: dict[str, Any]) -> str | None:
     """What is wrong with the parts of a parsed header that do not describe layers, if any."""
-    if _json_problem(header, _MAX_NESTING) is not None:
-        return f"it nests more than {_MAX_NESTING} deep"
     if not isinstance(header.get("model"), dict):
         return "its 'model' is missing or not a JSON object"
     parameters = header.get("parameters")
@@ -816,7 +824,10 @@ def _read_preamble(member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[A
 
 def _read_exactly(member: IO[bytes], size: int) -> bytearray:
     """Read ``size`` bytes, in chunks, refusing a member with fewer or more."""
-    data = bytearray(size)
+    try:
+        data = bytearray(size)
+    except MemoryError:
+        raise ValueError(f"its {size} bytes do not fit in memory") from None
     view = memoryview(data)
     filled = 0
     while filled < size:

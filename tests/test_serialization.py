@@ -452,19 +452,46 @@ def test_a_member_that_lies_about_its_size_is_not_inflated_beyond_it(model_file)
     true_size = len(members["0.W.npy"])
     members["0.W.npy"] = members["0.W.npy"] + bytes(2**24)
     write_zip(model_file, members.items(), zipfile.ZIP_DEFLATED)
-    # Make the local header and the central directory claim the true size of 0.W.npy.
-    data = bytearray(model_file.read_bytes())
-    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
-        at = data.find(signature)
-        while at != -1:
-            name_length = struct.unpack_from("<H", data, at + (26 if offset == 22 else 28))[0]
-            start = at + (30 if offset == 22 else 46)
-            if data[start : start + name_length] == b"0.W.npy":
-                struct.pack_into("<I", data, at + offset, true_size)
-            at = data.find(signature, at + 4)
-    model_file.write_bytes(bytes(data))
+    patch_sizes(model_file, "0.W.npy", uncompressed=true_size)
     peak = inflated_peak(lambda: load(model_file))
     assert peak < 2**20
+
+
+def patch_sizes(path, name, *, compressed=None, uncompressed=None):
+    """Make the local header and the central directory entry of ``name`` claim these sizes."""
+    data = bytearray(path.read_bytes())
+    # signature, offsets of the compressed size, the uncompressed size, the name's length, the name
+    for signature, sizes, name_length, name_at in (
+        (b"PK\x03\x04", (18, 22), 26, 30),
+        (b"PK\x01\x02", (20, 24), 28, 46),
+    ):
+        at = data.find(signature)
+        while at != -1:
+            length = struct.unpack_from("<H", data, at + name_length)[0]
+            if data[at + name_at : at + name_at + length] == name.encode():
+                for offset, size in zip(sizes, (compressed, uncompressed), strict=True):
+                    if size is not None:
+                        struct.pack_into("<I", data, at + offset, size)
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.guarantee("files")
+def test_a_member_claiming_more_bytes_than_the_file_holds_is_refused(model_file):
+    # A 2 GiB parameter stored in a file of 2 KiB: refused before memory is set aside for it
+    rewrite(model_file, lambda h: h["parameters"]["0.W"].update(shape=[2**15, 2**13]))
+    members = dict(members_of(model_file))
+    preamble = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        preamble, {"descr": "<f8", "fortran_order": False, "shape": (2**15, 2**13)}
+    )
+    members["0.W.npy"] = preamble.getvalue() + bytes(48)
+    write_zip(model_file, members.items())
+    patch_sizes(model_file, "0.W.npy", compressed=2**31 + 128, uncompressed=2**31 + 128)
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 2**20
+    with pytest.raises(ModelFileError, match=r"'0\.W\.npy' claims 2147483776 bytes"):
+        load(model_file)
 
 
 @pytest.mark.guarantee("files")
