@@ -259,7 +259,7 @@ def _describe(
                 f"cannot save loss {loss!r}: its class {_qualified(type(loss))} is not a "
                 f"registered loss; register it via a plugin (a register_losses hook)"
             )
-        header["loss"] = {"name": component.name, "config": _json_config(loss, "loss")}
+        header["loss"] = {"name": component.name, "config": _rebuildable(component, loss, "loss")}
         components[("loss", component.name)] = _component_record(component)
     header["components"] = list(components.values())
     if metadata is not None:
@@ -311,11 +311,13 @@ class _Describe:
             node = {
                 "type": "activation",
                 "name": component.name,
-                "config": _json_config(layer, where),
+                "config": _rebuildable(component, layer, where),
             }
             self.components[("activation", component.name)] = _component_record(component)
         for name in layer.param_names:
             self.parameter(layer, where, prefix, name)
+        if kind is Dense:
+            _check_dense(layer, where)  # type: ignore[arg-type]
         return node
 
     def registered(self, layer: Layer, where: str) -> dict[type, Component]:
@@ -341,6 +343,31 @@ class _Describe:
                 f"(did training diverge?)"
             )
         self.arrays[prefix + name] = value
+
+
+def _check_dense(layer: Dense, where: str) -> None:
+    """Refuse a Dense whose weights no longer fit its sizes: load would refuse the file."""
+    W, b = layer.W, layer.b
+    expected = (layer.in_features, layer.out_features)
+    if W.shape != expected or b.shape != expected[1:] or W.dtype != b.dtype:
+        raise UnsavableLayerError(
+            f"cannot save {where} ({layer!r}): W {W.shape} {W.dtype} and b {b.shape} {b.dtype} "
+            f"do not fit its sizes {expected} and one dtype, so it could not be loaded back"
+        )
+
+
+def _rebuildable(component: Component, thing: Layer | Loss, where: str) -> dict[str, Any]:
+    """Return the config of an activation or loss, once its class has been rebuilt from it."""
+    config = _json_config(thing, where)
+    try:
+        component.cls(**config)
+    except Exception as error:
+        raise UnsavableLayerError(
+            f"cannot save {where} ({thing!r}): {_qualified(component.cls)} cannot be rebuilt "
+            f"from its config() {config} ({type(error).__name__}: {error}), so load would "
+            f"refuse the file"
+        ) from error
+    return config
 
 
 def _registered(lookup: Any, kind: str, what: str) -> dict[type, Component]:

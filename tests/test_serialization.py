@@ -206,6 +206,29 @@ def test_unserialisable_config_and_non_finite_parameters(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+class ForgetfulScaled(Scaled):
+    """Its config() names an option its constructor does not take."""
+
+    def config(self):
+        return {"scale": self.scale, "offset": 0.0}
+
+
+@pytest.mark.guarantee("files")
+def test_save_refuses_what_load_could_not_read_back(tmp_path):
+    register("scales", forgetful=ForgetfulScaled)
+    with pytest.raises(UnsavableLayerError, match="cannot be rebuilt from its config"):
+        save(lk.Sequential(lk.Dense(2, 2), ForgetfulScaled()), tmp_path / "m.npz")
+    resized = lk.Dense(2, 3, seed=0)
+    resized.W = np.ones((4, 3))  # W no longer fits in_features=2
+    with pytest.raises(UnsavableLayerError, match=r"do not fit its sizes \(2, 3\)"):
+        save(resized, tmp_path / "m.npz")
+    mixed = lk.Dense(2, 3, seed=0, dtype=np.float32)
+    mixed.b = np.zeros(3)  # float64: load would round it to float32
+    with pytest.raises(UnsavableLayerError, match="one dtype"):
+        save(mixed, tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
 def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "m.npz"
     old = lk.mlp([2, 3, 2], seed=0)
