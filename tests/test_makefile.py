@@ -2,8 +2,8 @@
 
 Each test copies the Makefile, the requirements files and ``scripts/ensure_venv.sh`` into a
 temporary project and runs real ``make`` there with pip replaced by ``echo pip install`` and
-venvs made ``--without-pip``, so what each target would install is read off its output in a
-fraction of a second, with nothing downloaded.
+venvs made ``--without-pip`` (``make_support.py``), so what each target would install is read
+off its output in a fraction of a second, with nothing downloaded.
 """
 
 from __future__ import annotations
@@ -16,64 +16,20 @@ import sys
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MAKEFILE = REPO_ROOT / "Makefile"
-RUN_INSTALL = "pip install -r requirements-run.txt"
-TEST_INSTALL = "pip install -r requirements-dev.txt"
+from make_support import (
+    MAKEFILE,
+    REPO_ROOT,
+    RUN_INSTALL,
+    TEST_INSTALL,
+    installs,
+    make,
+    make_project,
+)
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make"),
     pytest.mark.guarantee("command-line"),
 ]
-
-
-def make_project(root: Path) -> Path:
-    """A copy of what the Makefile reads, with stub project files; returns ``root``."""
-    (root / "scripts").mkdir(parents=True)
-    for name in ("Makefile", "requirements-run.txt", "requirements-dev.txt"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    shutil.copy(REPO_ROOT / "scripts" / "ensure_venv.sh", root / "scripts")
-    (root / "pyproject.toml").write_text("# stub\n")
-    for plugin in ("layerkit-activations", "layerkit-losses"):
-        (root / "plugins" / plugin).mkdir(parents=True)
-        (root / "plugins" / plugin / "pyproject.toml").write_text("# stub\n")
-    return root
-
-
-def make(
-    root: Path, *targets: str, pip: str = "echo pip install", check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run ``make TARGETS`` in ``root`` with a fake pip; return what it printed."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON")  # no outer make leaks in
-    }
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            f"PYTHON={sys.executable}",
-            f"PIP={pip}",
-            "VENV_ARGS=--without-pip",
-            *targets,
-        ],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def installs(result: subprocess.CompletedProcess[str]) -> list[str]:
-    """The pip calls a make run made, in order."""
-    return [line for line in result.stdout.splitlines() if line.startswith("pip install")]
 
 
 @pytest.fixture
