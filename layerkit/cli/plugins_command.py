@@ -76,7 +76,8 @@ def plugins(show_all: bool, as_json: bool) -> None:
             )
         click.echo(render.table(rows))
     else:
-        click.echo("no plugins installed; `layerkit plugins --all` also lists the built-ins")
+        nothing = "no plugin loaded" if failed else "no plugins installed"
+        click.echo(f"{nothing}; `layerkit plugins --all` also lists the built-ins")
     if failed:
         click.echo("\nset aside (failed to load or to register):")
         for name, reason in sorted(failed.items()):

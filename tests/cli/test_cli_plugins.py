@@ -95,6 +95,7 @@ def test_failed_plugins_are_listed_with_their_reason(layerkit, monkeypatch):
     assert "ModuleNotFoundError" in failed[0]["reason"]
     text = layerkit("plugins").out
     assert "set aside (failed to load or to register):" in text and "broken:" in text
+    assert text.startswith("no plugin loaded;")  # not "no plugins installed": one is
 
 
 def test_check_passes_for_every_registered_component(layerkit):
