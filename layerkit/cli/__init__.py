@@ -40,11 +40,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         raise SystemExit(1) from None
     from ..registry import PluginWarning
-    from .commands import cli
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", PluginWarning)  # the registry warns once per reason
         warnings.showwarning = _plugin_warnings_on_one_line(warnings.showwarning, PluginWarning)
+        from .commands import cli  # inside: a command module may look components up
+
         cli.main(args=list(argv) if argv is not None else None, prog_name="layerkit")
 
 
