@@ -157,3 +157,12 @@ def test_a_scalar_is_accepted_elementwise(activation):
     y = strictly(layer, np.array(2.0))
     assert np.shape(y) == () and np.isfinite(y)
     assert np.shape(strictly(layer.backward, np.array(1.0))) == ()
+
+
+@pytest.mark.guarantee("gradients")
+@pytest.mark.parametrize("activation", [GELU, Softmax, lambda: LeakyReLU(slope=2.0)], ids=repr)
+def test_a_nan_gradient_is_refused_where_backward_checks_its_result(activation):
+    layer = activation()
+    layer(np.zeros(3))
+    with pytest.raises(NonFiniteError, match=r"gradient.*not finite"):
+        strictly(layer.backward, np.array([0.0, np.nan, 1.0]))

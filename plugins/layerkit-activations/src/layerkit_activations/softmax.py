@@ -73,10 +73,11 @@ class Softmax(Layer):
             if not np.all(np.isfinite(result)):  # g − Σⱼ gⱼ yⱼ overflowed: multiply first
                 result = y * grad - y * weighted
         if not np.all(np.isfinite(result)):
-            raise NonFiniteError(
-                f"{self!r}.backward overflows: y ⊙ (g − Σⱼ gⱼ yⱼ) does not fit {result.dtype} "
-                f"(largest {np.finfo(result.dtype).max:.4g}) for the gradient g = ∂L/∂y, "
-                f"whose largest magnitude is {np.max(np.abs(grad)):.4g}; if this arose in "
-                f"training, lower the learning rate"
+            cause = (
+                "the incoming gradient ∂L/∂y is not finite"
+                if not np.all(np.isfinite(grad))
+                else f"y ⊙ (g − Σⱼ gⱼ yⱼ) does not fit {result.dtype} for a gradient g as "
+                f"large as {np.max(np.abs(grad)):.4g}"
             )
+            raise NonFiniteError(f"{self!r}.backward gives a non-finite ∂L/∂x: {cause}")
         return result
