@@ -79,6 +79,7 @@ __all__ = [
     "HEADER",
     "MAX_DEPTH",
     "MAX_HEADER_BYTES",
+    "MAX_HEADER_VALUES",
     "SavedModel",
     "iter_layers",
     "load",
@@ -94,6 +95,9 @@ HEADER = "__layerkit__"
 """The name of the array that holds the JSON header."""
 MAX_HEADER_BYTES = 16 * 2**20
 """The largest header `load` reads (16 MiB); the header of a real model is a few kilobytes."""
+MAX_HEADER_VALUES = 2**19
+"""The most JSON values a header may hold (counted by their separators, ``,`` ``[`` ``{``): a
+header of that many values costs at most some 40 MiB once parsed."""
 MAX_DEPTH = 100
 """How deep `Sequential` models may nest in a model file (`save` refuses deeper ones)."""
 
@@ -210,6 +214,12 @@ def save(
     target = _as_path(path, "save")
     header, arrays = _describe(model, loss, metadata)
     encoded = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    problem = _header_size_problem(encoded)
+    if problem is not None:
+        raise UnsavableLayerError(
+            f"cannot save {model!r}: its header (architecture and metadata) {problem}, which "
+            f"load refuses; keep large data out of the metadata"
+        )
     arrays = {HEADER: np.frombuffer(encoded, dtype=np.uint8), **arrays}
     _atomic_write(target, arrays)
 
@@ -672,10 +682,13 @@ def _members(path: Path, archive: zipfile.ZipFile, size: int) -> dict[str, zipfi
 def _read_header(
     path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
 ) -> dict[str, Any]:
-    raw = _read_array(path, archive, members[HEADER + ".npy"], HEADER, "uint8", None)
+    raw = _read_array(path, archive, members[HEADER + ".npy"], HEADER, "uint8", None).tobytes()
+    problem = _header_size_problem(raw)  # before parsing: JSON takes ~25x its size in objects
+    if problem is not None:
+        raise ModelFileError(f"{path} has a corrupted header: {problem}")
     try:
         header = json.loads(
-            raw.tobytes().decode("utf-8"),
+            raw.decode("utf-8"),
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
         )
@@ -707,6 +720,16 @@ def _read_header(
     if problem is not None:
         raise ModelFileError(f"{path} has a corrupted header: {problem}")
     return header
+
+
+def _header_size_problem(encoded: bytes) -> str | None:
+    """Why a header (JSON, UTF-8) is too large for `load`, if it is."""
+    if len(encoded) > MAX_HEADER_BYTES:
+        return f"is {len(encoded)} bytes long, more than {MAX_HEADER_BYTES}"
+    values = encoded.count(b",") + encoded.count(b"[") + encoded.count(b"{")
+    if values > MAX_HEADER_VALUES:
+        return f"holds some {values} JSON values, more than {MAX_HEADER_VALUES}"
+    return None
 
 
 def _refuse_constant(name: str) -> None:

@@ -527,6 +527,20 @@ def test_a_header_larger_than_the_limit_is_refused_before_inflating(model_file):
 
 
 @pytest.mark.guarantee("files")
+def test_headers_with_more_values_than_the_limit_are_refused_before_parsing(model_file, tmp_path):
+    # 1.5 MB of "{}," deflate to 2 KB; parsed, they were 500,000 dicts (~40 MB)
+    many = b'{"format": "layerkit-model", "x": [' + b",".join([b"{}"] * 2**19) + b"]}"
+    rewrite(model_file, extra={HEADER: np.frombuffer(many, dtype=np.uint8)})
+    peak = inflated_peak(lambda: load(model_file))
+    assert peak < 8 * 2**20
+    with pytest.raises(ModelFileError, match="JSON values, more than 524288"):
+        load(model_file)
+    with pytest.raises(UnsavableLayerError, match="more than 524288"):
+        save(lk.mlp([2, 2]), tmp_path / "m.npz", metadata={"rows": [0] * 2**19})
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+@pytest.mark.guarantee("files")
 @pytest.mark.parametrize(
     ("edit", "fragment"),
     [
