@@ -24,6 +24,12 @@ want=$("$python" -c "$identity") || {
     echo "ensure_venv: cannot run $python; give another with: make PYTHON=/path/to/python3.11" >&2
     exit 1
 }
+read -r major minor < <("$python" -c 'import sys; print(*sys.version_info[:2])')
+if [ "$major" -lt 3 ] || { [ "$major" -eq 3 ] && [ "$minor" -lt 11 ]; }; then
+    echo "ensure_venv: layerkit needs Python 3.11 or newer, and $python is $major.$minor;" \
+        "give another with: make PYTHON=/path/to/python3.11" >&2
+    exit 1
+fi
 marker="$venv/.made-by-make"
 
 reason=""

@@ -31,7 +31,11 @@ def make_project(root: Path) -> Path:
 
 
 def make(
-    root: Path, *targets: str, pip: str = "echo pip install", check: bool = True
+    root: Path,
+    *targets: str,
+    pip: str = "echo pip install",
+    python: str = sys.executable,
+    check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``make TARGETS`` in ``root`` with a fake pip; return what it printed."""
     environment = {
@@ -43,7 +47,7 @@ def make(
         [
             "make",
             "--no-print-directory",
-            f"PYTHON={sys.executable}",
+            f"PYTHON={python}",
             f"PIP={pip}",
             "VENV_ARGS=--without-pip",
             *targets,

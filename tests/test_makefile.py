@@ -107,6 +107,26 @@ def test_a_venv_a_failed_install_left_is_rebuilt_not_reused(project: Path, level
     assert installs(result) == [RUN_INSTALL]
 
 
+@pytest.mark.parametrize("version", ["3 10", "2 7"])
+def test_a_python_older_than_3_11_is_refused_before_any_venv(project: Path, version: str) -> None:
+    old = project / "old-python"
+    old.write_text(f"#!/bin/sh\necho {version}\n")
+    old.chmod(0o755)
+    result = make(project, "setup", python=str(old), check=False)
+    assert result.returncode != 0
+    assert f"layerkit needs Python 3.11 or newer, and {old} is {version.replace(' ', '.')}" in (
+        result.stderr
+    )
+    assert not (project / ".venv").exists()
+
+
+def test_a_python_that_does_not_run_is_named(project: Path) -> None:
+    result = make(project, "setup", python="python3.99-missing", check=False)
+    assert result.returncode != 0
+    assert "cannot run python3.99-missing; give another with: make PYTHON=" in result.stderr
+    assert not (project / ".venv").exists()
+
+
 def test_a_venv_make_did_not_make_is_rebuilt(project: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", project / ".venv"], check=True)
     result = make(project, "setup")
