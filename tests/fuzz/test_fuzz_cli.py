@@ -29,7 +29,7 @@ pytestmark = pytest.mark.guarantee("command-line")
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=120,
+    max_examples=150,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -72,6 +72,96 @@ arguments = st.lists(
     max_size=5,
 ).map(lambda groups: [part for group in groups for part in group])
 
+# Values shaped like what each option expects: right half of the time, so that a wrong one is
+# often the only thing wrong with a line. Wrong: negative and huge integers, sizes no memory
+# holds (never between 10**8 and 10**9, which a run could really allocate), component options
+# of 400 digits, NaN, empty values, unknown or repeated keys.
+huge = st.integers(-(10**500), 10**500)
+integers = st.one_of(st.integers(0, 20), st.integers(-5, -1) | huge).map(str)
+numbers = st.one_of(
+    st.floats(-2, 2).map(lambda value: f"{value:.3g}"),
+    huge.map(str) | st.floats().map(repr) | st.sampled_from(["nan", "-inf", "1e400", "", "0x1"]),
+)
+sizes = st.one_of(
+    st.lists(st.integers(1, 40), min_size=2, max_size=4),
+    st.lists(st.integers(-2, 40) | st.integers(10**9, 10**30), max_size=5),
+).map(lambda values: ",".join(map(str, values)))
+NAMES = {
+    "activation": ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"],
+    "output": ["sigmoid", "softmax", "none", "tanh"],
+    "loss": ["l2", "l1", "huber", "cross_entropy", "binary_cross_entropy"],
+}
+KNOWN_OPTIONS = {
+    "leaky_relu": "slope", "elu": "alpha", "huber": "delta", "cross_entropy": "from_logits",
+    "binary_cross_entropy": "from_logits", "l2": "reduction", "l1": "reduction",
+}  # fmt: skip
+option_values = st.one_of(
+    st.sampled_from(["0.1", "1", "true", "false", "mean", "sum"]),
+    numbers | st.sampled_from(["a=b", "", "é"]),
+)
+
+
+def components(kind: str) -> st.SearchStrategy[str]:
+    """``NAME[:KEY=VALUE,...]``: a registered name with its own option, or something off."""
+
+    def spec(name: str, keys: list[str], values: list[str]) -> str:
+        options = ",".join(f"{key}={value}" for key, value in zip(keys, values, strict=False))
+        return f"{name}:{options}" if options else name
+
+    names = st.sampled_from(NAMES[kind]) | st.sampled_from(["relux", "", "Sigmoid", "l3", ":"])
+    return names.flatmap(
+        lambda name: st.builds(
+            spec,
+            st.just(name),
+            st.lists(
+                st.sampled_from([KNOWN_OPTIONS.get(name, "slope"), "x", "é", "1a"]), max_size=2
+            ),
+            st.lists(option_values, min_size=2, max_size=2),
+        )
+    )
+
+
+numbers_list = st.lists(numbers, min_size=1, max_size=4).map(",".join)
+files = st.sampled_from(FILES) | st.text(max_size=8)
+OPTION_VALUES = {
+    "--model": files,
+    "--data": st.sampled_from(WORDS[-7:]) | files,
+    "-o": files,
+    "--output": files,
+    "--layers": sizes | st.sampled_from(WORDS),
+    "--activation": components("activation"),
+    "--output-activation": components("output"),
+    "--loss": components("loss"),
+    "--seed": integers,
+    "--input": numbers_list,
+    "--target": numbers_list,
+    "--format": st.sampled_from(["text", "markdown", "json", "JSON", ""]),
+    "--precision": integers,
+    "--max-units": integers,
+}
+FLAGS = ["--full", "--labels", "--no-labels", "--all", "--json", "--help"]
+COMMAND_OPTIONS = {
+    "explain": ["--model", "--layers", "--activation", "--output-activation", "--loss",
+                "--seed", "--input", "--target", "--format", "--precision", "--full"],
+    "predict": ["--model", "--data", "-o", "--output"],
+    "draw": ["--model", "--layers", "--activation", "--output-activation", "-o", "--output",
+             "--labels", "--no-labels", "--max-units"],
+}  # fmt: skip
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    """A command and mostly its own options, each with a value of the kind it expects."""
+    command = draw(st.sampled_from(list(COMMAND_OPTIONS)))
+    line = [command]
+    for option in draw(st.lists(st.sampled_from(COMMAND_OPTIONS[command]), max_size=4)):
+        line += [option] if option in FLAGS else [option, draw(OPTION_VALUES[option])]
+    return line + draw(st.lists(st.sampled_from(FLAGS[:4]), max_size=1))
+
+
+ORIGINALS: dict[str, bytes] = {}
+"""The workspace's files as made: a command line's ``-o d.csv`` must not change the next run."""
+
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Iterator[Path]:
@@ -97,6 +187,9 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
     (directory / "d.csv").write_text("a,b\n0,1\n1,0\n0.5,0.5\n")
     (directory / "w.csv").write_text("p,q,r\n1,2,3\n")
     (directory / "adir").mkdir()
+    ORIGINALS.update(
+        {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
+    )
     previous = Path.cwd()
     os.chdir(directory)
     reset_plugin_manager()
@@ -107,7 +200,15 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
         reset_plugin_manager()
 
 
+def restore_workspace() -> None:
+    for name, content in ORIGINALS.items():
+        path = Path(name)
+        if not path.is_file() or path.read_bytes() != content:
+            path.write_bytes(content)
+
+
 def check_run(args: list[str]) -> None:
+    restore_workspace()
     result = CliRunner().invoke(cli, args, prog_name="layerkit")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"layerkit {args!r} raised") from result.exception
@@ -122,8 +223,14 @@ def check_run(args: list[str]) -> None:
 
 
 @SETTINGS
+@given(line=command_lines())
+def test_command_lines_with_values_of_each_kind(workspace, line):
+    check_run(line)
+
+
+@settings(SETTINGS, max_examples=60)
 @given(command=st.sampled_from(COMMANDS[:3]), args=arguments)
-def test_bad_command_lines_end_in_one_line_and_a_known_status(workspace, command, args):
+def test_command_lines_from_a_vocabulary(workspace, command, args):
     check_run([command, *args])
 
 
@@ -160,13 +267,14 @@ metadata = st.fixed_dictionaries({}, optional=metadata_entries).flatmap(
 )
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=35)
 @given(
     entries=metadata,
     shape=st.sampled_from([([2, 3, 2], "sigmoid"), ([2, 3, 1], "sigmoid"), ([2, 3, 3], None)]),
     data=st.sampled_from(["d.csv", "xor"]),
 )
 def test_predict_works_with_any_metadata_save_accepts(workspace, entries, shape, data):
+    restore_workspace()
     sizes, output = shape
     net = lk.mlp(sizes, output=output, seed=0)
     lk.serialization.save(net, "meta.npz", metadata=entries)
