@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 
 from .errors import BackwardBeforeForwardError
 from .loss import Loss, Reduction
-from .validation import Array, as_float_array, as_prediction_and_target
+from .validation import Array, as_prediction_and_target
 
 __all__ = ["L2Loss"]
 
@@ -56,10 +56,9 @@ class L2Loss(Loss):
         scale = self._batch_scale(y)
         if math.isfinite(loss):
             loss *= scale
-        else:  # NaN or ±inf in y (t is finite), or the sum of squares overflowed:
-            as_float_array(y, self, name="prediction y")  # refuses the first
-            with np.errstate(over="ignore"):  # a term too large is refused by _reduce
-                loss = self._reduce(0.5 * difference * difference)
+        else:  # NaN or ±inf in y (t is finite), or the sum of squares overflowed
+            with np.errstate(over="ignore"):  # _reduce refuses either
+                loss = self._reduce(0.5 * difference * difference, prediction=y)
         self._scale = scale
         self._difference = difference
         return loss

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import ConfigurationError, NonFiniteError, ShapeError
-from .validation import Array
+from .validation import Array, as_float_array
 
 __all__ = ["Loss", "Reduction"]
 
@@ -68,11 +68,14 @@ class Loss:
                 f"{self!r} expects at least one sample, got a batch of shape {y.shape}"
             ) from None
 
-    def _reduce(self, terms: Array) -> float:
+    def _reduce(self, terms: Array, *, prediction: Array | None = None) -> float:
         """Return the loss from its terms, one per output: summed, then scaled for the batch.
 
         ``terms`` has the prediction's shape and dtype. A sum that overflows on the way to a
         mean that fits is summed again in float64 with the terms scaled down by the largest.
+        Pass the ``prediction`` y when it was not checked for NaN and infinity (for a loss
+        whose terms carry them on): a loss that is not finite refuses those first, and a
+        finite one needs no pass over y for it.
 
         Raises
         ------
@@ -84,6 +87,8 @@ class Loss:
             total = float(np.sum(terms))
         if math.isfinite(total):
             return total * scale
+        if prediction is not None:
+            as_float_array(prediction, self, name="prediction y")  # refuses NaN and ±inf
         largest_float = float(np.finfo(terms.dtype).max)
         magnitudes = np.abs(terms)
         if not np.all(magnitudes <= largest_float):  # also true for NaN

@@ -184,3 +184,11 @@ def test_huber_delta_beyond_float32_works_on_float32():
 def test_a_difference_that_would_overflow_is_refused(loss):
     with pytest.raises(NonFiniteError, match=r"y − t overflows float64"):
         strictly(loss, np.array([-1e308]), np.array([1e308]))
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("loss", ALL, ids=repr)
+def test_nan_and_infinity_in_the_prediction_are_refused(loss, bad):
+    with pytest.raises(NonFiniteError, match=r"prediction y with 1 non-finite value"):
+        strictly(loss, np.array([[0.5, bad]]), np.array([[0.0, 1.0]]))

@@ -58,14 +58,15 @@ class HuberLoss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ h(y − t), averaged or summed over the batch."""
-        y, t = as_prediction_and_target(y, t, self)
+        y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: by _reduce
         difference = y - t  # as_prediction_and_target has made sure it does not overflow
         size = np.abs(difference)
         delta = self._delta_for(y.dtype)
         with np.errstate(over="ignore"):  # a term beyond the dtype's range: refused by _reduce
             quadratic = np.minimum(size, delta)  # q = min(|d|, δ)
             losses = 0.5 * quadratic * quadratic + delta * (size - quadratic)
-        loss = self._reduce(losses)  # Σ and the batch mean, refusing what does not fit
+        # Σ and the batch mean, refusing NaN or ±inf in y, and a loss that does not fit
+        loss = self._reduce(losses, prediction=y)
         self._difference, self._scale = difference, self._batch_scale(y)
         return loss
 

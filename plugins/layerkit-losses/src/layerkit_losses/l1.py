@@ -46,9 +46,10 @@ class L1Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return Σ |y − t|, averaged or summed over the batch."""
-        y, t = as_prediction_and_target(y, t, self)
+        y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: by _reduce
         difference = y - t  # as_prediction_and_target has made sure it does not overflow
-        loss = self._reduce(np.abs(difference))  # Σ and the batch mean, refusing what does not fit
+        # Σ and the batch mean, refusing NaN or ±inf in y, and a loss that does not fit
+        loss = self._reduce(np.abs(difference), prediction=y)
         self._sign, self._scale = np.sign(difference), self._batch_scale(y)
         return loss
 
