@@ -130,8 +130,9 @@ def as_prediction_and_target(
     For losses that compare ``y`` and ``t`` entry by entry; a mismatch of shapes is an error,
     never a broadcast. ``y`` must be one sample ``(outputs,)`` or a batch ``(batch, outputs)``
     with at least one sample and one output. ``check_y_finite=False`` leaves NaN and infinity
-    in ``y`` to a loss that sees them for free in its own value (`L2Loss`); ``t`` is checked
-    all the same, so ``y − t`` never meets ∞ − ∞, and it never overflows either.
+    in ``y`` to a loss that sees them for free in its own value (`L2Loss`, and any loss that
+    reduces with ``Loss._reduce(terms, prediction=y)``); ``t`` is checked all the same, so
+    ``y − t`` never meets ∞ − ∞, and it never overflows either.
 
     Raises
     ------
