@@ -7,13 +7,15 @@ output bits. `one_hot` turns labels into the targets an L2 or cross-entropy loss
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import ConfigurationError, UnknownComponentError
+from .errors import ConfigurationError, LayerkitError, UnknownComponentError
 from .validation import positive_int, random_seed, real_number
 
 __all__ = [
@@ -32,6 +34,25 @@ Seed = int | np.random.Generator | None
 Data = tuple[NDArray[np.float64], NDArray[np.int64]]
 
 
+def _memory_checked(generator: Callable[..., Data]) -> Callable[..., Data]:
+    """Turn NumPy's errors for too many samples into a `ConfigurationError` saying so."""
+
+    @functools.wraps(generator)
+    def generate(*args: Any, **options: Any) -> Data:
+        try:
+            return generator(*args, **options)
+        except LayerkitError:
+            raise  # a bad option, refused by the generator's own checks
+        except (MemoryError, ValueError) as error:  # the options are checked: only the size
+            samples = options.get("samples", args[0] if args else "the default")
+            raise ConfigurationError(
+                f"{generator.__name__} cannot make samples={samples!r}: more than fits in "
+                f"memory ({type(error).__name__}: {error}); ask for fewer samples"
+            ) from error
+
+    return generate
+
+
 def half_adder() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The four rows of a half adder: inputs (a, b), targets (a XOR b, a AND b).
 
@@ -43,6 +64,7 @@ def half_adder() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return x, t
 
 
+@_memory_checked
 def xor(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     """Points scattered around the four corners of the unit square, labelled a XOR b."""
     rng, samples = _start(samples, noise, seed, "xor")
@@ -51,6 +73,7 @@ def xor(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     return x, (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
 
 
+@_memory_checked
 def moons(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     """Two interleaved half circles."""
     rng, samples = _start(samples, noise, seed, "moons")
@@ -61,6 +84,7 @@ def moons(samples: int = 200, noise: float = 0.1, seed: Seed = None) -> Data:
     return x + rng.normal(0.0, noise, size=x.shape), labels.astype(np.int64)
 
 
+@_memory_checked
 def circles(samples: int = 200, noise: float = 0.05, seed: Seed = None) -> Data:
     """A ring around a disc: class 0 at radius 1, class 1 at radius 0.5."""
     rng, samples = _start(samples, noise, seed, "circles")
@@ -71,6 +95,7 @@ def circles(samples: int = 200, noise: float = 0.05, seed: Seed = None) -> Data:
     return x + rng.normal(0.0, noise, size=x.shape), labels.astype(np.int64)
 
 
+@_memory_checked
 def spirals(samples: int = 300, classes: int = 3, noise: float = 0.1, seed: Seed = None) -> Data:
     """``classes`` interleaved spiral arms, the classic test for a non-linear classifier."""
     rng, samples = _start(samples, noise, seed, "spirals")
@@ -82,6 +107,7 @@ def spirals(samples: int = 300, classes: int = 3, noise: float = 0.1, seed: Seed
     return x, labels.astype(np.int64)
 
 
+@_memory_checked
 def blobs(samples: int = 300, classes: int = 3, noise: float = 0.3, seed: Seed = None) -> Data:
     """``classes`` Gaussian clusters with centres evenly spaced on a circle of radius 2."""
     rng, samples = _start(samples, noise, seed, "blobs")

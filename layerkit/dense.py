@@ -92,7 +92,7 @@ class Dense(Layer):
             self.b = self._initial("b", b, (self.out_features,), dtype or self.W.dtype, None)
         except MemoryError as error:  # NumPy's says only how many bytes it could not get
             raise ConfigurationError(
-                f"{self!r} needs {size / 2**30:.3g} GiB for its weights, more memory than "
+                f"{self!r} needs {_gibibytes(size)} GiB for its weights, more memory than "
                 f"is available; check in_features and out_features"
             ) from error
         self.dW: Array | None = None  # allocated by the first backward, then reused
@@ -213,6 +213,14 @@ class Dense(Layer):
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}→{self.out_features})"
+
+
+def _gibibytes(size: int) -> str:
+    """``size`` bytes in GiB, to three digits; an integer too large for a float too."""
+    try:
+        return f"{size / 2**30:.3g}"
+    except OverflowError:
+        return f"about 1e+{len(str(size // 2**30)) - 1}"
 
 
 def _batch_sum(rows: Array, out: Array | None = None) -> Array:

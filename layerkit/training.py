@@ -20,6 +20,7 @@ from .errors import (
 from .layer import Layer
 from .loss import Loss
 from .optim import Optimizer
+from .sequential import Sequential
 from .validation import Array, as_float_array, positive_int, random_seed
 
 __all__ = ["fit"]
@@ -299,6 +300,7 @@ def _check_model_and_targets(
     Each target is checked against the loss with the first sample's prediction standing in
     for its own, which costs one loss evaluation over the data instead of a forward pass.
     """
+    states = _states(model)  # a layer may adopt the data's dtype in this first forward
     try:
         y = model.forward(x[:batch_size])
         value = loss.forward(y, t[:batch_size])
@@ -312,5 +314,15 @@ def _check_model_and_targets(
             targets = t[start : start + _TARGET_CHUNK]
             loss.forward(np.repeat(y[:1], len(targets), axis=0), targets)
     except LayerkitError as error:
+        for layer, state in states:
+            vars(layer).update(state)
         error.add_note("raised by fit before training: the model is unchanged")
         raise
+
+
+def _states(model: Layer) -> list[tuple[Layer, dict[str, object]]]:
+    """Every layer's attributes (shallow), to undo what a first forward changes in them."""
+    layers = [model]
+    for layer in layers:
+        layers.extend(getattr(layer, "layers", []) if isinstance(layer, Sequential) else [])
+    return [(layer, dict(vars(layer))) for layer in layers if hasattr(layer, "__dict__")]

@@ -92,6 +92,17 @@ def test_targets_that_are_not_numbers(t, error):
     fails_and_leaves_the_model(error, t=t)
 
 
+def test_a_failed_fit_does_not_leave_the_data_dtype_in_the_model():
+    """A Dense layer takes the dtype of its first input; when fit then refuses the targets,
+    the layers are put back as they were, float64 and free to adopt (found by fuzzing)."""
+    model = net()
+    x = X.astype(np.float32)
+    fails_and_leaves_the_model(lk.errors.NonFiniteError, model=model, x=x, t=T * 1e308)
+    assert all(p.value.dtype == np.float64 for p in model.parameters())
+    lk.fit(model, x, T, loss=lk.L2Loss(), optimizer=lk.SGD(0.5))  # still adopts float32
+    assert all(p.value.dtype == np.float32 for p in model.parameters())
+
+
 def test_a_model_of_the_wrong_input_width_is_found_before_training():
     fails_and_leaves_the_model(ShapeError, "expects 2 input features", x=np.ones((4, 3)))
 
@@ -215,9 +226,10 @@ def test_mlp_accepts_a_tuple_or_an_array_of_sizes():
     assert len(lk.mlp((2, 3, 1))) == len(lk.mlp(np.array([2, 3, 1]))) == 4
 
 
-@pytest.mark.parametrize("out_features", [10**12, 10**30])
+@pytest.mark.parametrize("out_features", [10**12, 10**30, 10**400], ids=["1e12", "1e30", "1e400"])
 def test_a_dense_layer_too_large_for_memory(out_features):
-    """Before: MemoryError (10**12) or NumPy's "Maximum allowed dimension exceeded"."""
+    """Before: MemoryError (10**12) or NumPy's "Maximum allowed dimension exceeded"; the
+    size in GiB of 10**400 weights does not fit a float, and is written out anyway."""
     with pytest.raises(ConfigurationError, match="GiB for its weights"):
         lk.Dense(2, out_features)
 
@@ -237,11 +249,13 @@ def test_a_dense_layer_too_large_for_memory(out_features):
         (lambda: datasets.load("xor", bogus=1), "no option 'bogus'"),
         (lambda: datasets.one_hot(np.array([], dtype=int)), "pass classes"),
         (lambda: datasets.one_hot([0, 1], classes="2"), "classes='2'"),
+        (lambda: datasets.spirals(samples=10**12), "more than fits in memory"),
+        (lambda: datasets.load("xor", samples=10**400), "more than fits in memory"),
     ],
 )
 def test_bad_data_set_options(build, words):
     """Before: noise='a' gave TypeError, classes=1 a one-class data set, an unknown option
-    TypeError, one_hot of no labels NumPy's ValueError."""
+    TypeError, one_hot of no labels NumPy's ValueError, 10**12 samples a MemoryError."""
     with pytest.raises(ConfigurationError) as caught:
         build()
     assert words in str(caught.value)
