@@ -148,7 +148,7 @@ def _as_path(path: object, action: str) -> Path:
             else ""
         )
         raise ComponentTypeError(
-            f"{action} expects a path (a str or os.PathLike), got {path!r} of type "
+            f"{action} expects a path (a str or os.PathLike), got {_shown(path)} of type "
             f"{type(path).__name__}{hint}"
         ) from None
     if not text:
@@ -217,7 +217,7 @@ def save(
     problem = _header_size_problem(encoded)
     if problem is not None:
         raise UnsavableLayerError(
-            f"cannot save {model!r}: its header (architecture and metadata) {problem}, which "
+            f"cannot save {_shown(model)}: its header (architecture and metadata) {problem}, which "
             f"load refuses; keep large data out of the metadata"
         )
     arrays = {HEADER: np.frombuffer(encoded, dtype=np.uint8), **arrays}
@@ -233,18 +233,18 @@ def _describe(
     if not isinstance(model, Layer):
         hint = " (a class: did you forget the parentheses?)" if isinstance(model, type) else ""
         raise ComponentTypeError(
-            f"save expects a Layer (a Sequential, a Dense or an activation), got {model!r} of "
-            f"type {type(model).__name__}{hint}"
+            f"save expects a Layer (a Sequential, a Dense or an activation), got "
+            f"{_shown(model)} of type {type(model).__name__}{hint}"
         )
     if loss is not None and not isinstance(loss, Loss):
         hint = " (a class: did you forget the parentheses?)" if isinstance(loss, type) else ""
         raise ComponentTypeError(
-            f"save expects loss=None or a Loss instance such as L2Loss(), got {loss!r} of type "
-            f"{type(loss).__name__}{hint}"
+            f"save expects loss=None or a Loss instance such as L2Loss(), got {_shown(loss)} "
+            f"of type {type(loss).__name__}{hint}"
         )
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ComponentTypeError(
-            f"save expects metadata=None or a mapping with string keys, got {metadata!r} of "
+            f"save expects metadata=None or a mapping with string keys, got {_shown(metadata)} of "
             f"type {type(metadata).__name__}"
         )
     arrays: dict[str, Array] = {}
@@ -263,10 +263,10 @@ def _describe(
         "metadata": {},
     }
     if loss is not None:
-        component = _registered(losses, "loss", f"loss {loss!r}").get(type(loss))
+        component = _registered(losses, "loss", f"loss {_shown(loss)}").get(type(loss))
         if component is None:
             raise UnsavableLayerError(
-                f"cannot save loss {loss!r}: its class {_qualified(type(loss))} is not a "
+                f"cannot save loss {_shown(loss)}: its class {_qualified(type(loss))} is not a "
                 f"registered loss; register it via a plugin (a register_losses hook)"
             )
         header["loss"] = {"name": component.name, "config": _rebuildable(component, loss, "loss")}
@@ -276,7 +276,7 @@ def _describe(
         header["metadata"] = _json_checked(dict(metadata), "metadata", _MAX_NESTING - 1)
     if _json_problem(header, _MAX_NESTING) is not None:  # deep models with deep configs
         raise UnsavableLayerError(
-            f"cannot save {model!r}: its description nests more than {_MAX_NESTING} deep"
+            f"cannot save {_shown(model)}: its description nests more than {_MAX_NESTING} deep"
         )
     return header, arrays
 
@@ -313,10 +313,10 @@ class _Describe:
             component = self.registered(layer, where).get(kind)
             if component is None:
                 raise UnsavableLayerError(
-                    f"cannot save {where} ({layer!r}): its class {_qualified(kind)} is neither "
-                    f"Dense, Sequential nor a registered activation; register it via a plugin "
-                    f"(a register_activations hook, see `layerkit plugins`) so that it can be "
-                    f"rebuilt by name"
+                    f"cannot save {where} ({_shown(layer)}): its class {_qualified(kind)} is "
+                    f"neither Dense, Sequential nor a registered activation; register it via a "
+                    f"plugin (a register_activations hook, see `layerkit plugins`) so that it can "
+                    f"be rebuilt by name"
                 )
             node = {
                 "type": "activation",
@@ -325,6 +325,11 @@ class _Describe:
             }
             self.components[("activation", component.name)] = _component_record(component)
         for name in layer.param_names:
+            if not isinstance(name, str):
+                raise UnsavableLayerError(
+                    f"cannot save {where} ({_shown(layer)}): its param_names hold "
+                    f"{_shown(name)}, not a string"
+                )
             self.parameter(layer, where, prefix, name)
         if kind is Dense:
             _check_dense(layer, where)  # type: ignore[arg-type]
@@ -332,24 +337,24 @@ class _Describe:
 
     def registered(self, layer: Layer, where: str) -> dict[type, Component]:
         if self.by_class is None:
-            self.by_class = _registered(activations, "activation", f"{where} ({layer!r})")
+            self.by_class = _registered(activations, "activation", f"{where} ({_shown(layer)})")
         return self.by_class
 
     def parameter(self, layer: Layer, where: str, prefix: str, name: str) -> None:
         value = getattr(layer, name, None)
         if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
             raise UnsavableLayerError(
-                f"cannot save {where} ({layer!r}): parameter {name!r} is not a float32 or "
+                f"cannot save {where} ({_shown(layer)}): parameter {name!r} is not a float32 or "
                 f"float64 array"
             )
         if prefix + name in self.arrays or prefix + name == HEADER:
             raise UnsavableLayerError(
-                f"cannot save {where} ({layer!r}): its parameter {name!r} would be stored as "
+                f"cannot save {where} ({_shown(layer)}): its parameter {name!r} would be stored as "
                 f"{prefix + name!r}, a name already taken in the file"
             )
         if not np.all(np.isfinite(value)):
             raise NonFiniteError(
-                f"cannot save {where} ({layer!r}): parameter {name!r} holds NaN or infinity "
+                f"cannot save {where} ({_shown(layer)}): parameter {name!r} holds NaN or infinity "
                 f"(did training diverge?)"
             )
         self.arrays[prefix + name] = value
@@ -361,8 +366,9 @@ def _check_dense(layer: Dense, where: str) -> None:
     expected = (layer.in_features, layer.out_features)
     if W.shape != expected or b.shape != expected[1:] or W.dtype != b.dtype:
         raise UnsavableLayerError(
-            f"cannot save {where} ({layer!r}): W {W.shape} {W.dtype} and b {b.shape} {b.dtype} "
-            f"do not fit its sizes {expected} and one dtype, so it could not be loaded back"
+            f"cannot save {where} ({_shown(layer)}): W {W.shape} {W.dtype} and b {b.shape} "
+            f"{b.dtype} do not fit its sizes {expected} and one dtype, so it could not be loaded "
+            f"back"
         )
 
 
@@ -373,7 +379,7 @@ def _rebuildable(component: Component, thing: Layer | Loss, where: str) -> dict[
         component.cls(**config)
     except Exception as error:
         raise UnsavableLayerError(
-            f"cannot save {where} ({thing!r}): {_qualified(component.cls)} cannot be rebuilt "
+            f"cannot save {where} ({_shown(thing)}): {_qualified(component.cls)} cannot be rebuilt "
             f"from its config() {config} ({type(error).__name__}: {error}), so load would "
             f"refuse the file"
         ) from error
@@ -418,9 +424,9 @@ def _json_config(thing: Layer | Loss, where: str) -> dict[str, Any]:
         ) from error
     if not isinstance(config, dict):
         raise UnsavableLayerError(
-            f"cannot save {where}: its config() returned {config!r}, not a dict of options"
+            f"cannot save {where}: its config() returned {_shown(config)}, not a dict of options"
         )
-    return _json_checked(config, f"the config() of {where} ({thing!r})", _MAX_NESTING)
+    return _json_checked(config, f"the config() of {where} ({_shown(thing)})", _MAX_NESTING)
 
 
 def _json_checked(value: dict[str, Any], what: str, limit: int) -> dict[str, Any]:
@@ -446,7 +452,7 @@ def _json_problem(value: Any, limit: int) -> str | None:
         if isinstance(item, dict):
             for key, child in item.items():
                 if not isinstance(key, str):
-                    return f"key {key!r} is of type {type(key).__name__}, not a string"
+                    return f"key {_shown(key)} is of type {type(key).__name__}, not a string"
                 pending.append((child, depth + 1))
         elif isinstance(item, list | tuple):
             pending.extend((child, depth + 1) for child in item)
@@ -455,6 +461,15 @@ def _json_problem(value: Any, limit: int) -> str | None:
 
 def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` for an error message: at most 100 characters, and never an error."""
+    try:
+        text = repr(value)
+    except Exception:  # an int of 5,000 digits, a layer whose config() fails
+        return f"<a {type(value).__name__} that cannot be shown>"
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _atomic_write(path: Path, arrays: dict[str, Array]) -> None:

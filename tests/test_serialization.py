@@ -772,6 +772,20 @@ def test_save_refuses_bad_arguments_with_layerkit_errors(tmp_path):
 
 
 @pytest.mark.guarantee("errors")
+def test_error_messages_survive_values_that_cannot_be_shown(tmp_path):
+    # repr(10**5000) raises ValueError: the message must not
+    huge = 10**5000
+    with pytest.raises(ComponentTypeError, match="cannot be shown"):
+        load(huge)
+    with pytest.raises(ComponentTypeError, match="cannot be shown"):
+        save(lk.mlp([2, 2]), tmp_path / "m.npz", metadata=huge)
+    register("scales", scaled=Scaled)
+    with pytest.raises(UnsavableLayerError, match="cannot be shown"):
+        save(lk.Sequential(Scaled(scale=huge)), tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.guarantee("errors")
 def test_directories_as_paths_are_honest_os_errors(tmp_path):
     net = lk.mlp([2, 2], seed=0)
     with pytest.raises(IsADirectoryError):

@@ -32,14 +32,20 @@ from hypothesis import strategies as st
 
 import layerkit as lk
 from layerkit import serialization
-from layerkit.errors import ModelFileError
+from layerkit.errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    ModelFileError,
+    UnsavableLayerError,
+)
 from layerkit.serialization import HEADER
 
 pytestmark = pytest.mark.guarantee("files")
 
 FUZZ = settings(
-    deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow], database=None
+    deadline=None, max_examples=50, suppress_health_check=[HealthCheck.too_slow], database=None
 )
+SAVES = settings(FUZZ, max_examples=30)  # each save syncs the file to disk
 PREAMBLE = 64 * 2**10  # what load allows a member beyond its array's bytes
 
 
@@ -61,6 +67,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         members = {name + ".npy": npy(archive[name]) for name in archive.files}
         header = json.loads(archive[HEADER].tobytes())
     declared = sum(len(data) for data in members.values())
+    (folder / "names").mkdir()
     return Saved(
         model=model,
         stored=stored,
@@ -345,3 +352,67 @@ def test_crafted_members_and_bombs_load_or_raise_model_file_error(
     declared = saved["declared"] + serialization.MAX_HEADER_BYTES * (name == HEADER + ".npy")
     model = load_or_refuse(saved, bytes(data), declared)
     assert model is None or isinstance(model, lk.Layer)
+
+
+# ------------------------------------------------------------------- save's arguments
+python_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(4300, 4400).map(lambda digits: 10**digits),  # too long for int -> str
+    st.sampled_from([float("nan"), float("inf"), -0.0, np.float32(1.5), np.int64(3)]),
+    st.floats(),
+    st.text(max_size=6),
+    st.binary(max_size=3),
+)
+python_value = st.recursive(
+    python_leaf,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.tuples(children, children)
+        | st.frozensets(st.integers(), max_size=2)
+        | st.dictionaries(
+            st.one_of(st.text(max_size=4), st.integers(), st.none(), st.floats(), st.booleans()),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=10,
+)
+
+
+@SAVES
+@given(metadata=st.one_of(python_value, st.dictionaries(st.text(max_size=4), python_value)))
+def test_metadata_round_trips_as_json_or_is_refused(saved, metadata):
+    try:
+        serialization.save(saved["model"], saved["path"], metadata=metadata)
+    except (UnsavableLayerError, ComponentTypeError):
+        return
+    expected = {} if metadata is None else json.loads(json.dumps(metadata))  # tuples: lists
+    assert serialization.read(saved["path"]).metadata == expected
+
+
+@SAVES
+@given(
+    path=st.one_of(
+        st.none(),
+        st.integers(),
+        st.floats(),
+        st.binary(max_size=8),
+        st.lists(st.text(max_size=3), max_size=2),
+        st.text(max_size=300).map(lambda name: ("in folder", name)),
+    )
+)
+def test_paths_are_used_or_refused_with_layerkit_or_os_errors(saved, path):
+    if isinstance(path, tuple):  # a name inside the work folder, never the current directory
+        path = saved["path"].parent / "names" / path[1].replace("..", "__")
+    elif isinstance(path, bytes) and path:
+        return  # bytes name a file relative to the current directory: not written here
+    for attempt in (serialization.save, serialization.load):
+        try:
+            if attempt is serialization.save:
+                attempt(saved["model"], path)
+            else:
+                assert_same(saved["model"], attempt(path))
+        except (ComponentTypeError, ConfigurationError, OSError):
+            pass
