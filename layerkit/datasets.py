@@ -144,7 +144,15 @@ def one_hot(labels: NDArray[np.integer], classes: int | None = None) -> NDArray[
     )
     if labels.size and labels.max() >= classes:
         raise ConfigurationError(f"one_hot got label {labels.max()} for only {classes} classes")
-    return np.eye(classes)[labels]
+    try:
+        targets = np.zeros((len(labels), classes))
+    except (MemoryError, ValueError) as error:
+        raise ConfigurationError(
+            f"one_hot cannot make {len(labels)} rows of {classes} classes: more than fits in "
+            f"memory ({error})"
+        ) from error
+    targets[np.arange(len(labels)), labels] = 1.0
+    return targets
 
 
 DATASETS: dict[str, Callable[..., Data]] = {

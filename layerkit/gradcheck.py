@@ -157,6 +157,10 @@ def gradcheck(
     if loss is not None and not isinstance(loss, Loss):
         raise ComponentTypeError(f"gradcheck expects loss to be a Loss instance, got {loss!r}")
     x = np.array(as_float_array(x, "gradcheck"), dtype=np.float64)  # a private copy
+    if x.size == 0:
+        raise ShapeError(
+            f"gradcheck needs an input with at least one entry to nudge, got shape {x.shape}"
+        )
     with np.errstate(all="ignore"):  # NaN and overflow are judged below, not warned about
         try:
             errors, notes = _check(model, x, t, loss, eps, seed)

@@ -16,7 +16,7 @@ from .errors import (
     ShapeError,
 )
 from .layer import Layer, Parameter
-from .validation import Array, real_number
+from .validation import FLOAT_DTYPES, Array, real_number
 
 __all__ = ["SGD", "Optimizer"]
 
@@ -177,6 +177,12 @@ def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
     """Raise unless ``parameter.grad`` is a finite array of the parameter's shape and dtype."""
     value, grad = parameter.value, parameter.grad
     who = f"{optimizer!r} cannot update parameter {parameter.name!r}:"
+    if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
+        raise DTypeError(
+            f"{who} it is {type(value).__name__} "
+            f"{getattr(value, 'dtype', '')}; a layer's parameters must be float32 or float64 "
+            f"NumPy arrays, updated in place"
+        )
     if grad is None:
         raise NoGradientError(
             f"{who} it has no gradient; run backward first "

@@ -262,6 +262,11 @@ def _components(model: object, loss: object, optimizer: object) -> tuple[Loss, O
             f"fit expects optimizer to be an Optimizer instance such as SGD(lr=0.1) "
             f"(names are not looked up), got {_described(optimizer)}"
         )
+    if type(optimizer).update is Optimizer.update:
+        raise ComponentTypeError(
+            f"fit cannot train with {type(optimizer).__name__}: it does not implement "
+            f"update(value, grad), the rule that moves one parameter"
+        )
     return loss, optimizer
 
 

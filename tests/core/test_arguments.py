@@ -150,6 +150,15 @@ def test_bad_optimizer(optimizer, words):
     fails_and_leaves_the_model(ComponentTypeError, words, optimizer=optimizer)
 
 
+def test_an_optimizer_without_an_update_rule_is_refused_before_training():
+    """Before: NotImplementedError from the first step."""
+
+    class NoRule(lk.Optimizer):
+        lr = 0.1
+
+    fails_and_leaves_the_model(ComponentTypeError, "does not implement update", optimizer=NoRule())
+
+
 def test_model_must_be_a_layer():
     with pytest.raises(ComponentTypeError, match="Layer as model"):
         lk.fit(lambda x: x, X, T, loss=lk.L2Loss(), optimizer=lk.SGD(0.1))
@@ -251,6 +260,7 @@ def test_a_dense_layer_too_large_for_memory(out_features):
         (lambda: datasets.one_hot([0, 1], classes="2"), "classes='2'"),
         (lambda: datasets.spirals(samples=10**12), "more than fits in memory"),
         (lambda: datasets.load("xor", samples=10**400), "more than fits in memory"),
+        (lambda: datasets.one_hot([0, 1], classes=10**12), "more than fits in memory"),
     ],
 )
 def test_bad_data_set_options(build, words):

@@ -262,3 +262,10 @@ def test_bad_gradcheck_options(options):
 def test_gradcheck_of_something_that_is_not_a_component(model):
     with pytest.raises(lk.errors.ComponentTypeError, match="Layer or a Loss"):
         lk.gradcheck(model, random_batch((4, 3)))
+
+
+@pytest.mark.guarantee("gradients")
+def test_an_empty_input_is_refused_rather_than_passed():
+    """Before, nothing was nudged and every error was 0: a pass that checked nothing."""
+    with pytest.raises(lk.errors.ShapeError, match="at least one entry"):
+        lk.gradcheck(lk.Sigmoid(), np.ones((0, 3)))

@@ -109,3 +109,20 @@ def test_fit_with_a_custom_layer_that_makes_nan_gradients_is_divergence():
     with pytest.raises(TrainingDivergedError, match="a gradient was not finite"):
         lk.fit(net, X, t, loss=lk.L2Loss(), optimizer=lk.SGD(0.1), epochs=5)
     assert all(np.all(np.isfinite(p.value)) for p in net.parameters())
+
+
+class IntegerGain(Amplifier):
+    """A custom layer whose parameter is an integer array, which no step can move in place."""
+
+    def __init__(self):
+        super().__init__()
+        self.g = np.array([2])
+
+
+def test_a_parameter_that_is_not_a_float_array_is_named():
+    """Before: NumPy's UFuncTypeError (a bare TypeError) from w -= η g."""
+    layer = IntegerGain()
+    layer.forward(X)
+    layer.backward(np.ones_like(X))
+    with pytest.raises(DTypeError, match=r"'g'.*float32 or float64"):
+        lk.SGD(0.1).step(layer)
