@@ -107,7 +107,10 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not given:
         return tmp_path_factory.mktemp("artifacts")
     folder = Path(given).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        pytest.fail(f"{ARTIFACTS_ENV}={given} is not a folder tests can write to: {error}", False)
     return folder
 
 

@@ -102,6 +102,16 @@ def test_artifacts_go_where_the_environment_says(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "shot.png").read_bytes() == b"png"
 
 
+def test_an_artifacts_path_that_is_a_file_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_where.py").write_text("def test_where(artifacts):\n    pass\n")
+    (tmp_path / "a-file").write_text("")
+    result = run_pytest(tmp_path, "tests", LAYERKIT_ARTIFACTS=str(tmp_path / "a-file"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "LAYERKIT_ARTIFACTS=" in result.stdout and "is not a folder" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
 def test_the_site_make_docs_built_is_used_by_the_tests(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text("# Home\n")
