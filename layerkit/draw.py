@@ -112,7 +112,7 @@ def draw(
 def _from_model(model: Layer) -> tuple[list[int], list[str | None], list[Array]]:
     from .explain import _name, _stages
 
-    stages = _stages(model)
+    stages = _stages(model, "draw")
     sizes = [stages[0].dense.in_features] + [stage.dense.out_features for stage in stages]
     names = [None if s.activation is None else _name(s.activation) for s in stages]
     return sizes, names, [stage.dense.W for stage in stages]

@@ -167,8 +167,11 @@ class _Stage:
     output: str  # "h", "h⁽ℓ⁾" or "y"
 
 
-def _stages(model: Layer) -> list[_Stage]:
-    """Split the network into Dense layers, each followed by at most one activation."""
+def _stages(model: Layer, user: str = "explain") -> list[_Stage]:
+    """Split the network into Dense layers, each followed by at most one activation.
+
+    ``user`` names the function in the error for a network of another structure.
+    """
     groups: list[list[tuple[int, Layer]]] = []
     for position, layer in enumerate(iter_layers(model)):
         if isinstance(layer, Dense):
@@ -178,11 +181,11 @@ def _stages(model: Layer) -> list[_Stage]:
         else:
             where = "before the first Dense layer" if not groups else "after another activation"
             raise ConfigurationError(
-                f"explain expects Dense layers, each followed by at most one activation; got "
+                f"{user} expects Dense layers, each followed by at most one activation; got "
                 f"{layer!r} at position {position}, {where}"
             )
     if not groups:
-        raise ConfigurationError(f"explain expects a network with a Dense layer, got {model!r}")
+        raise ConfigurationError(f"{user} expects a network with a Dense layer, got {model!r}")
     depth = len(groups)
     stages = []
     for number, group in enumerate(groups, start=1):

@@ -72,6 +72,13 @@ def test_bad_sizes(bad):
         draw(bad)
 
 
+@pytest.mark.guarantee("errors")
+def test_a_model_of_another_structure_is_refused_by_draw_by_name():
+    # The message said "explain expects ...", although explain was not called.
+    with pytest.raises(ConfigurationError, match=r"^draw expects Dense layers"):
+        draw(lk.Sequential(lk.Sigmoid(), lk.Dense(2, 2)))
+
+
 # -------------------------------------------------------------------------------- plots
 @pytest.fixture
 def matplotlib():

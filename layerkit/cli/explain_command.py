@@ -153,7 +153,7 @@ def explain(
             raise click.BadParameter(
                 f"the network has {inputs} inputs, got {_count(sample)}", param_hint="'--input'"
             )
-        x = np.array(sample, dtype=dtype)
+        x = _in_dtype(sample, dtype, "'--input'")
     elif default_x is not None:
         x = default_x
     else:
@@ -188,7 +188,7 @@ def explain(
 
 def _explain_target(target: list[float], outputs: int, label_loss: bool, dtype: Any) -> np.ndarray:
     if len(target) == outputs:
-        return np.array(target, dtype=dtype)
+        return _in_dtype(target, dtype, "'--target'")
     if len(target) == 1 and float(target[0]).is_integer() and 0 <= target[0] < outputs:
         label = int(target[0])
         return (
@@ -201,6 +201,20 @@ def _explain_target(target: list[float], outputs: int, label_loss: bool, dtype: 
         f"from 0 to {outputs - 1}; got {_count(target)}",
         param_hint="'--target'",
     )
+
+
+def _in_dtype(numbers: list[float], dtype: Any, option: str) -> np.ndarray:
+    """``numbers`` as an array of the model's dtype; a usage error for one it cannot hold."""
+    with np.errstate(over="ignore"):
+        array = np.array(numbers, dtype=dtype)
+    if not np.all(np.isfinite(array)):
+        largest = np.finfo(dtype).max
+        raise click.BadParameter(
+            f"the model computes in {np.dtype(dtype).name}, whose largest number is "
+            f"{largest:.4g}; got {', '.join(map(str, numbers))}",
+            param_hint=option,
+        )
+    return array
 
 
 def _count(numbers: list[float]) -> str:

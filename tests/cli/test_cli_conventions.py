@@ -251,3 +251,13 @@ def test_a_target_the_loss_cannot_take_is_a_usage_error(layerkit):
         pytest.skip("the first-party plugins are not installed")
     run = layerkit("explain", "--loss", "binary_cross_entropy", "--target", "2,3")
     assert_one_line_error(run, "'--target'", "[0, 1]", code=2)
+
+
+def test_an_input_a_float32_model_cannot_hold_is_a_usage_error(layerkit, tmp_path):
+    net = lk.mlp([2, 3, 2], seed=0, dtype=np.float32)
+    lk.serialization.save(net, tmp_path / "f32.npz")
+    # Before: NumPy's RuntimeWarning with its source line, then a NonFiniteError (exit 1).
+    run = layerkit("explain", "--model", "f32.npz", "--input", "1e300,1")
+    assert_one_line_error(run, "'--input'", "float32", code=2)
+    run = layerkit("explain", "--model", "f32.npz", "--target", "1e39,0")
+    assert_one_line_error(run, "'--target'", "float32", code=2)

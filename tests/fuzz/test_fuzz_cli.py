@@ -41,7 +41,8 @@ OPTIONS = [
     "--no-labels", "--max-units", "--all", "--json", "--svg", "--bogus", "-h", "--",
 ]  # fmt: skip
 FILES = [
-    "m.npz", "c.npz", "odd.npz", "wide.npz", "bad.npz", "d.csv", "w.csv", "adir", "adir/",
+    "m.npz", "c.npz", "odd.npz", "wide.npz", "f32.npz", "bad.npz", "d.csv", "w.csv", "adir",
+    "adir/",
     "missing.npz", "missing/x.svg", "out.svg", "out.csv", "d.csv/x", "-",
 ]  # fmt: skip
 WORDS = [
@@ -183,6 +184,7 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
         metadata={"task": "classification", "classes": ["only"], "features": 5},
     )
     lk.serialization.save(lk.mlp([2, 32, 32, 3], "tanh", seed=3), directory / "wide.npz")
+    lk.serialization.save(lk.mlp([2, 3, 1], seed=4, dtype=np.float32), directory / "f32.npz")
     (directory / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
     (directory / "d.csv").write_text("a,b\n0,1\n1,0\n0.5,0.5\n")
     (directory / "w.csv").write_text("p,q,r\n1,2,3\n")
