@@ -203,8 +203,11 @@ def save(
         When ``path`` is empty or holds a NUL character.
     UnsavableLayerError
         When a layer is not `Dense`, `Sequential` or a registered activation, the loss is not
-        registered, a ``config()`` or the metadata is not JSON as described above, or the
-        registry of plugins cannot be read while the model needs it. Nothing is written.
+        registered, a ``config()`` or the metadata is not JSON as described above, a
+        ``config()`` does not rebuild its class, a `Dense` layer's ``W`` or ``b`` no longer
+        fits its sizes, the file would exceed what `load` reads (`MAX_DEPTH`,
+        `MAX_HEADER_BYTES`, `MAX_HEADER_VALUES`), or the registry of plugins cannot be read
+        while the model needs it. Nothing is written: everything `save` writes, `load` reads.
     NonFiniteError
         When a parameter holds NaN or infinity. Nothing is written.
     OSError
