@@ -18,6 +18,8 @@ from .errors import (
 from .layer import Layer, Parameter
 from .validation import FLOAT_DTYPES, Array, real_number
 
+_FLOAT32, _FLOAT64 = FLOAT_DTYPES
+
 __all__ = ["SGD", "Optimizer"]
 
 
@@ -176,6 +178,23 @@ def _parameters_of(model: object, optimizer: Optimizer) -> list[Parameter]:
 def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
     """Raise unless ``parameter.grad`` is a finite array of the parameter's shape and dtype."""
     value, grad = parameter.value, parameter.grad
+    if (
+        type(value) is np.ndarray
+        and type(grad) is np.ndarray
+        and grad.shape == value.shape
+        and grad.dtype is value.dtype
+        and (value.dtype is _FLOAT64 or value.dtype is _FLOAT32)
+        # a sum of squares is finite when every entry is (barring overflow: see below), and
+        # np.vdot does not warn when it overflows
+        and math.isfinite(np.vdot(grad, grad))
+    ):
+        return  # the usual case, answered in one pass
+    _refuse_gradient(parameter, optimizer)
+
+
+def _refuse_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
+    """The slow path of `_check_gradient`: find what is wrong and say so, or return."""
+    value, grad = parameter.value, parameter.grad
     who = f"{optimizer!r} cannot update parameter {parameter.name!r}:"
     if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
         raise DTypeError(
@@ -196,9 +215,8 @@ def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
             f"{who} its gradient has dtype {grad.dtype}, the parameter {value.dtype}; "
             f"store the gradient as .astype(np.{value.dtype})"
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(np.vdot(grad, grad)) or np.isfinite(grad).all():
-            return  # (a sum of squares can overflow while every entry is finite)
+    if np.isfinite(grad).all():
+        return  # finite entries whose sum of squares overflowed
     raise NonFiniteError(
         f"{who} its gradient holds {np.count_nonzero(~np.isfinite(grad))} NaN or infinite "
         f"value(s) (shape {grad.shape}); no parameter was changed. If this arose in "
