@@ -563,8 +563,15 @@ def _remove_stale_temporaries(directory: Path, stem: str) -> None:
 
 
 def _write_npz(file: IO[bytes], arrays: dict[str, Array]) -> None:
-    """Write the archive (the step a crash can interrupt; the tests make it fail here)."""
-    np.savez(file, **arrays)
+    """Write the archive (the step a crash can interrupt; the tests make it fail here).
+
+    As ``np.savez`` writes it, without passing the names as keyword arguments: a parameter
+    named ``file`` or ``allow_pickle`` would collide with savez's own.
+    """
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _file_mode(path: Path) -> int:

@@ -145,6 +145,32 @@ def test_activation_options_loss_metadata_and_versions_are_kept(tmp_path):
     }
 
 
+class Named(lk.Activation):
+    """An activation whose parameters bear the names of np.savez's own arguments."""
+
+    param_names = ("file", "allow_pickle")
+
+    def __init__(self) -> None:
+        self.file, self.allow_pickle = np.array([1.0]), np.array([2.0])
+        self.dfile, self.dallow_pickle = np.zeros(1), np.zeros(1)
+
+    def function(self, x):
+        return self.file * x + self.allow_pickle
+
+    def derivative(self, x, y):
+        return np.broadcast_to(self.file, x.shape)
+
+
+@pytest.mark.guarantee("files")
+def test_parameters_named_like_savez_arguments_round_trip(tmp_path):
+    # np.savez(file, allow_pickle=..., **arrays) took them for its own arguments
+    register("named", named=Named)
+    layer = Named()
+    layer.file[:] = 3.0
+    save(layer, tmp_path / "m.npz")
+    assert_same(layer, load(tmp_path / "m.npz"), np.ones(2))
+
+
 def test_file_is_a_plain_npz_with_a_json_header(tmp_path):
     save(lk.mlp([2, 3, 2], seed=0), tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
