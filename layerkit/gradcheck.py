@@ -149,6 +149,10 @@ def gradcheck(
     eps = real_number(eps, "gradcheck", "eps", positive=True)
     tolerance = real_number(tolerance, "gradcheck", "tolerance")
     seed = random_seed(seed, "gradcheck")
+    if not isinstance(raise_on_failure, bool):
+        raise ConfigurationError(
+            f"gradcheck expects raise_on_failure True or False, got {raise_on_failure!r}"
+        )
     if not isinstance(model, (Layer, Loss)):
         hint = " (a class: pass an instance)" if isinstance(model, type) else ""
         raise ComponentTypeError(

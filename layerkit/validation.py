@@ -187,9 +187,10 @@ def _coerce(value: object, who: object, name: str) -> np.ndarray:
         try:
             return np.asarray(value)
         except ValueError as error:
+            shape = " of shape (batch, features)" if "input" in name else ""
             raise ShapeError(
-                f"{who} expects {name} as a rectangular array, e.g. of shape (batch, features) "
-                f"with every row the same length, but the nested lists are ragged ({error})"
+                f"{who} expects {name} as a rectangular array{shape}, every row the same "
+                f"length, but the nested lists are ragged ({error})"
             ) from error
     raise DTypeError(
         f"{who} expects a NumPy array or a list of numbers as {name}, got {type(value).__name__}"

@@ -274,3 +274,28 @@ def test_bad_data_set_options(build, words):
 def test_an_unhashable_data_set_name():
     with pytest.raises(UnknownComponentError, match="available"):
         datasets.load(["xor"])
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: lk.Dense(2, 2)([[1.0, 2.0], [3.0]]), "input as a rectangular array of shape"),
+        (lambda: lk.Dense(2, 2, W=[[1.0, 2.0], [3.0]]), "W as a rectangular array, every row"),
+        (
+            lambda: lk.fit(net(), [[0.0, 1.0], [1.0]], T[:2], loss="l2", optimizer=lk.SGD(1)),
+            "inputs x as a rectangular array of shape (batch, features)",
+        ),
+    ],
+    ids=["input", "weights", "fit"],
+)
+def test_a_ragged_list_says_what_was_expected(call, words):
+    """Before: "could not make an array of the input: setting an array element with a
+    sequence..." (NumPy's sentence with nothing about what was wanted)."""
+    with pytest.raises(ShapeError) as caught:
+        call()
+    assert words in str(caught.value)
+
+
+def test_raise_on_failure_must_be_a_bool():
+    with pytest.raises(ConfigurationError, match="raise_on_failure"):
+        lk.gradcheck(lk.Sigmoid(), X, raise_on_failure="no")
