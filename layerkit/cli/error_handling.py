@@ -115,4 +115,11 @@ class _Group(click.Group):
             _fail(f"layerkit: error: {_describe(error)}", 1)
         except MemoryError:
             _fail("layerkit: error: not enough memory for this command", 1)
+        except UnicodeEncodeError as error:  # δ, → and ⁽¹⁾ on a latin-1 or ASCII terminal
+            shown = ascii(error.object[error.start : error.end])
+            _fail(
+                f"layerkit: error: the output's encoding ({error.encoding}) cannot show "
+                f"{shown}; set PYTHONIOENCODING=utf-8",
+                1,
+            )
         sys.exit(code if isinstance(code, int) else 0)

@@ -82,3 +82,16 @@ def test_every_entry_point_alone_shows_the_same_help(tmp_path):
         assert result.stdout.startswith("Usage: layerkit [OPTIONS] COMMAND")
         assert result.stdout == runs[0].stdout and result.stderr == ""
     assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+
+
+@pytest.mark.guarantee("command-line")
+def test_a_terminal_that_cannot_show_the_formulas_gets_one_line(tmp_path):
+    environment = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    environment.pop("PYTHONWARNINGS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "layerkit", "explain"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment,
+    )  # fmt: skip
+    assert result.returncode == 1  # was a UnicodeEncodeError traceback
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "PYTHONIOENCODING=utf-8" in result.stderr
