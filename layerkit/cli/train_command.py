@@ -7,6 +7,7 @@ chance is a failure: the command says so and what to change, writes nothing, and
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -140,7 +141,7 @@ class _Number(click.ParamType):
     type=_Number(0.0, None, low_open=True, high_open=False),
     help="Learning rate η > 0 [default: chosen from the data set and the loss's gradient: "
     "1 with a sigmoid/softmax output and l2/huber, 0.1 for cross-entropy, 0.03 for a "
-    "linear output; 2, 0.5 and 0.1 for half_adder].",
+    "linear output; 2, 0.5 and 0.03 for half_adder].",
 )
 @click.option(
     "--momentum",
@@ -150,7 +151,7 @@ class _Number(click.ParamType):
 @click.option(
     "--epochs",
     type=click.IntRange(1, MAX_EPOCHS),
-    help="Passes over the data [default: 2000 for half_adder, 300 for the other built-in "
+    help="Passes over the data [default: 1000 for half_adder, 300 for the other built-in "
     "data sets, 200 for a file].",
 )
 @click.option(
@@ -234,6 +235,8 @@ def train(
     x = dataset.x.astype(dtype)
     t = encoded.array if encoded.encoding == "labels" else encoded.array.astype(dtype)
     training, held_out = _split(dataset, validation, seed)
+    if getattr(loss_function, "reduction", "mean") == "sum":
+        defaults = _summed(defaults)
     settings = _Settings(
         lr=defaults.lr if lr is None else lr,
         momentum=defaults.momentum if momentum is None else momentum,
@@ -475,6 +478,15 @@ def _split(
     return np.setdiff1d(everything, held_out), held_out
 
 
+def _summed(defaults: Defaults) -> Defaults:
+    """A loss summed over the batch has gradients ``batch_size`` times the mean's."""
+    return dataclasses.replace(
+        defaults,
+        lr=defaults.lr / defaults.batch_size,
+        reason=f"{defaults.reason}, divided by the batch size for reduction=sum",
+    )
+
+
 @dataclass(frozen=True)
 class _Settings:
     lr: float
@@ -634,7 +646,8 @@ def _judge(
             f"{render.number(after.loss)} after",
             f"Try {lower}",
         )
-    if after.accuracy is not None and chance is not None and after.accuracy <= chance:
+    accuracy = after.accuracy
+    if accuracy is not None and chance is not None and accuracy <= chance and accuracy < 1:
         return _Problem(
             f"the accuracy, {100 * after.accuracy:.1f}%, is no better than chance "
             f"({100 * chance:.1f}%, always giving the most common answer)",

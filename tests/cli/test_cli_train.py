@@ -447,7 +447,7 @@ def test_help_says_how_each_default_is_chosen(layerkit):
         "[default: chosen from the data set",
         "softmax for cross_entropy",
         "[default: 0.9]",
-        "[default: 2000 for half_adder",
+        "[default: 1000 for half_adder",
         "[default: 4 (all) for half_adder, else 16]",
         "[default: half_adder]",
         "--output-activation",
