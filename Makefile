@@ -47,21 +47,30 @@ setup-dev: $(TEST_STAMP) ## add what `make test` needs: the test, docs and plot 
 run: $(RUN_STAMP) ## the main job: `layerkit train` on the half adder
 	$(BIN)/layerkit train
 
-test: lint docs unit browser ## the whole test suite: lint, docs, unit, browser
+# Once set up, every stage runs even when an earlier one failed, so one failure hides no
+# other; the failed stages are named at the end.
+test: $(TEST_STAMP) ## the whole test suite: lint, docs, unit, browser; names the failed ones
+	@failed=""; for stage in lint docs unit browser; do \
+		$(MAKE) --no-print-directory $$stage || failed="$$failed $$stage"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 lint: $(TEST_STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The tests that read the built site use the one `make docs` just built (LAYERKIT_SITE), so
-# one make call builds it once; pytest run by hand builds its own.
-unit: $(TEST_STAMP) docs ## every test but the browser ones, docs examples included
+# The tests that read the built site use site/ (LAYERKIT_SITE) when `make docs` built it
+# strictly after its sources last changed, so `make test` builds it once; otherwise they
+# build their own (tests/conftest.py). site/.built-strictly exists only after a strict build.
+unit: $(TEST_STAMP) ## every test but the browser ones, docs examples included
 	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m "not browser"
 
 docs: $(TEST_STAMP) ## build the site into site/ with mkdocs build --strict
+	@rm -f site/.built-strictly
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@touch site/.built-strictly
 
-browser: $(TEST_STAMP) docs ## open the site in headless Chromium (installs Debian's chromium)
+browser: $(TEST_STAMP) ## open the site in headless Chromium (installs Debian's chromium)
 	bash scripts/install_chromium.sh
 	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m browser
 

@@ -89,9 +89,9 @@ def xor_data() -> tuple[np.ndarray, np.ndarray]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The documentation site, built with ``mkdocs build --strict`` at most once per session.
 
-    ``$LAYERKIT_SITE`` may name a site already built strictly (``make test`` passes the one
-    ``make docs`` just built); it is used when it is newer than every file it is built from,
-    and otherwise the site is built again here.
+    ``$LAYERKIT_SITE`` may name a site already built (``make test`` passes the one ``make docs``
+    just built); it is used when ``make docs`` built it strictly after every file it is built
+    from last changed (`docs_support.fresh_site`), and otherwise the site is built again here.
     """
     given = os.environ.get(SITE_ENV, "").strip()
     if given and fresh_site(Path(given)):

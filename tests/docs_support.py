@@ -19,6 +19,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SITE_ENV = "LAYERKIT_SITE"
+STRICT_MARKER = ".built-strictly"
 ARTIFACTS_ENV = "LAYERKIT_ARTIFACTS"
 # What the site is made from: the pages and hooks, the code they quote and document (snippets
 # may quote any file under the repository root), and the configuration.
@@ -69,9 +70,17 @@ def newest_source_time(root: Path = REPO_ROOT) -> float:
 
 
 def fresh_site(site_dir: Path, root: Path = REPO_ROOT) -> bool:
-    """Whether ``site_dir`` holds a built site newer than every file it is built from."""
+    """Whether ``site_dir`` holds a site built strictly after every file it is built from.
+
+    ``make docs`` touches ``.built-strictly`` after a strict build succeeded (mkdocs keeps
+    hidden files, so the Makefile removes it before each build).
+    """
     built = site_dir / "sitemap.xml"  # written after mkdocs read the sources, before the pages
-    return built.is_file() and built.stat().st_mtime >= newest_source_time(root)
+    return (
+        (site_dir / STRICT_MARKER).is_file()
+        and built.is_file()
+        and built.stat().st_mtime >= newest_source_time(root)
+    )
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

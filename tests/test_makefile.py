@@ -170,6 +170,38 @@ def test_make_test_builds_the_site_once_and_the_tests_use_it(project: Path) -> N
     assert "mkdocs build" in planned[order[0]], "the site must be built before the tests read it"
 
 
+def fake_tool(path: Path, script: str) -> None:
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(0o755)
+
+
+def test_make_test_runs_every_stage_and_names_the_failed_ones(project: Path) -> None:
+    make(project, "setup-dev")
+    bin_ = project / ".venv" / "bin"
+    fake_tool(bin_ / "ruff", "echo ruff $@; exit 1")  # lint fails
+    fake_tool(bin_ / "mkdocs", "mkdir -p site && echo '<urlset/>' > site/sitemap.xml")
+    result = make(project, "test", check=False)  # unit: no pytest in the venv; browser: no script
+    assert result.returncode != 0
+    assert "make test: failed: lint unit browser" in result.stderr, result.stdout + result.stderr
+    assert (project / "site" / ".built-strictly").exists(), "docs ran although lint failed"
+
+
+def test_make_test_stops_when_setting_up_fails(project: Path) -> None:
+    result = make(project, "test", pip="false", check=False)
+    assert result.returncode != 0
+    assert result.stdout.count("false -r requirements-run.txt") == 1, result.stdout
+    assert "make test: failed" not in result.stderr
+
+
+def test_a_failed_docs_build_leaves_no_strict_marker(project: Path) -> None:
+    make(project, "setup-dev")
+    (project / "site").mkdir()
+    (project / "site" / ".built-strictly").touch()  # from an earlier, successful build
+    fake_tool(project / ".venv" / "bin" / "mkdocs", "echo 'Aborted with 1 warnings'; exit 1")
+    assert make(project, "docs", check=False).returncode != 0
+    assert not (project / "site" / ".built-strictly").exists()
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M)

@@ -3,7 +3,8 @@
 - the docs' code examples print nothing to the terminal when they pass, and their output is
   shown when they fail, like any test's (``conftest.py`` keeps pytest's capture on for them);
 - screenshots and other artefacts go to ``$LAYERKIT_ARTIFACTS`` or pytest's temporary folder;
-- a site that ``make docs`` built after its sources last changed is reused, a stale one is not.
+- a site that ``make docs`` built strictly after its sources last changed is reused; a stale
+  one, or one whose strict build failed, is not.
 
 The first two run pytest on a small temporary project that holds copies of ``conftest.py``
 and ``docs_support.py``, so they test those files as the suite loads them. They carry no
@@ -118,6 +119,7 @@ def test_the_site_make_docs_built_is_used_by_the_tests(tmp_path: Path) -> None:
     built = tmp_path / "built"
     built.mkdir()
     (built / "sitemap.xml").write_text("<urlset/>\n")
+    (built / ".built-strictly").touch()
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_site.py").write_text(
         "import os\nfrom pathlib import Path\n\n"
@@ -138,6 +140,7 @@ def sources(root: Path, *, built_at: float) -> Path:
     site.mkdir()
     (site / "sitemap.xml").write_text("<urlset/>\n")
     os.utime(site / "sitemap.xml", (built_at, built_at))
+    (site / ".built-strictly").touch()
     return site
 
 
@@ -157,6 +160,12 @@ def test_caches_do_not_make_a_site_stale(tmp_path: Path) -> None:
         (tmp_path / cache).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / cache).write_text("new")
     assert fresh_site(site, tmp_path)
+
+
+def test_a_site_whose_strict_build_failed_is_not_reused(tmp_path: Path) -> None:
+    site = sources(tmp_path, built_at=1_000_000)
+    (site / ".built-strictly").unlink()  # make docs removes it before building
+    assert not fresh_site(site, tmp_path)
 
 
 def test_a_folder_that_is_no_built_site_is_not_used(tmp_path: Path) -> None:
