@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import io
 import json
 import math
 import os
@@ -481,8 +482,16 @@ def _atomic_write(path: Path, arrays: dict[str, Array]) -> None:
     if not directory.is_dir():
         code = errno.ENOTDIR if directory.exists() else errno.ENOENT
         raise OSError(code, f"cannot save {path}: no such directory", str(directory))
-    if path.is_dir():
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(path))
+    if not stat.S_ISREG(mode):  # replacing /dev/null or a pipe is never what was meant
+        raise FileExistsError(
+            errno.EEXIST, "cannot save a model over a device, a pipe or a socket", str(path)
+        )
     stem = _temporary_stem(path)
     _remove_stale_temporaries(directory, stem)
     descriptor, temporary = _locked_temporary(directory, stem)
@@ -626,20 +635,22 @@ def read(path: PathLike) -> SavedModel:
     Raises the same errors as `load`.
     """
     path = _as_path(path, "load")
-    with path.open("rb") as file:  # OSError (FileNotFoundError, IsADirectoryError) as it is
-        start = file.read(2)
+    with path.open("rb") as opened:  # OSError (FileNotFoundError, IsADirectoryError) as it is
+        start = opened.read(2)
         if start != b"PK":  # refuse a foreign file before reading all of it
             kind = "an empty file" if not start else "not a zip archive"
             raise ModelFileError(f"{path} is not a layerkit model file ({kind})")
+        # A pipe cannot seek: read it whole, no more bytes than it sends.
+        file = _SeekChecked(opened if opened.seekable() else io.BytesIO(start + opened.read()))
         try:
-            archive = zipfile.ZipFile(_SeekChecked(file))
+            archive = zipfile.ZipFile(file)
         except (*_ZIP_ERRORS, _BadSeek) as error:
             raise ModelFileError(
                 f"{path} is truncated or corrupted: cannot read it as an .npz archive "
                 f"({type(error).__name__}: {error})"
             ) from None
         with archive:
-            members = _members(path, archive, os.fstat(file.fileno()).st_size)
+            members = _members(path, archive, file.size)
             header = _read_header(path, archive, members)
             return _Rebuild(path, header, archive, members).saved_model()
 
@@ -653,11 +664,11 @@ class _SeekChecked:
 
     def __init__(self, file: IO[bytes]) -> None:
         self.file = file
+        self.size = file.seek(0, os.SEEK_END)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if offset < 0:
-            end = os.fstat(self.file.fileno()).st_size if whence == 2 else 0
-            base = self.file.tell() if whence == 1 else end
+            base = self.file.tell() if whence == os.SEEK_CUR else self.size * (whence != 0)
             if base + offset < 0:
                 raise _BadSeek(errno.EINVAL, f"a seek to offset {base + offset}")
         return self.file.seek(offset, whence)

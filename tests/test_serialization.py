@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import stat
 import struct
 import subprocess
 import sys
@@ -823,6 +824,20 @@ def test_directories_as_paths_are_honest_os_errors(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError):
         save(net, tmp_path / "file" / "m.npz")
+
+
+@pytest.mark.guarantee("files")
+def test_pipes_load_and_are_never_replaced_by_save(model_file, tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = subprocess.Popen(["cp", str(model_file), str(pipe)])  # fills the pipe once
+    try:
+        assert_same(load(model_file), load(pipe), np.ones((1, 2)))  # a pipe cannot seek
+    finally:
+        writer.wait()
+    with pytest.raises(FileExistsError, match="device, a pipe or a socket"):
+        save(lk.mlp([2, 2]), pipe)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
 
 
 @pytest.mark.guarantee("plugins")
