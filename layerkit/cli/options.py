@@ -296,6 +296,8 @@ class _Data(click.ParamType):
             self.fail(f"expected a data set name or a file, got {_shown(text)}", param, ctx)
         path = Path(text)
         try:
+            if path.is_char_device() or path.is_block_device():  # /dev/zero never ends
+                self.fail(f"{_shown(text)} is a device, not a data file", param, ctx)
             if path.exists() or path.suffix or len(path.parts) > 1:
                 return text
         except OSError:  # a name too long, say: reading it will say so

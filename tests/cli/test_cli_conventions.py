@@ -8,12 +8,15 @@ everything else (one line ``layerkit: error: ...``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import numpy as np
 import pytest
 
 import layerkit as lk
 from layerkit.cli.commands import cli
+from layerkit.cli.options import DATA
 
 from .cli_support import assert_one_line_error
 
@@ -261,3 +264,13 @@ def test_an_input_a_float32_model_cannot_hold_is_a_usage_error(layerkit, tmp_pat
     assert_one_line_error(run, "'--input'", "float32", code=2)
     run = layerkit("explain", "--model", "f32.npz", "--target", "1e39,0")
     assert_one_line_error(run, "'--target'", "float32", code=2)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_not_read_as_data():
+    # Read line by line, /dev/zero's one endless line would fill the memory.
+    with pytest.raises(click.BadParameter, match="is a device, not a data file"):
+        DATA.convert("/dev/zero", None, None)
+    assert DATA.convert("spirals", None, None) == "spirals"
+    with pytest.raises(click.BadParameter, match="Did you mean 'spirals'"):
+        DATA.convert("spiral", None, None)
