@@ -909,13 +909,13 @@ def test_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp_path):
     # issue 12, item 11: a save killed mid-write left its temporary file for ever
     path, net = tmp_path / "m.npz", lk.mlp([2, 3, 2], seed=0)
     save(net, path)
-    before = path.read_bytes()
     child = start_slow_save(path)
     try:
         [temporary] = [name for name in os.listdir(tmp_path) if name != "m.npz"]
         assert temporary.startswith(".m.npz.") and temporary.endswith(".tmp")
         save(net, path)  # a live save's temporary file is left alone
         assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", temporary])
+        before = path.read_bytes()
     finally:
         child.kill()
         child.wait()
