@@ -44,7 +44,6 @@ import re
 import stat
 import struct
 import tempfile
-import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -847,7 +846,7 @@ def _read_array(
             data = _read_exactly(member, math.prod(shape) * itemsize)
     except ModelFileError:
         raise
-    except (*_ZIP_ERRORS, _BadSeek) as error:
+    except (*_ZIP_ERRORS, _BadSeek, Warning) as error:
         raise ModelFileError(
             f"{path} is truncated or corrupted: cannot read array {name!r} "
             f"({type(error).__name__}: {error})"
@@ -897,14 +896,12 @@ def _member_problem(info: zipfile.ZipInfo, least: int, most: int) -> str | None:
 def _read_preamble(member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
     """Read the ``.npy`` magic and header: shape, Fortran order and dtype; never unpickles."""
     version = np.lib.format.read_magic(member)
-    with warnings.catch_warnings():
-        # NumPy warns when it had to parse a header written by Python 2; it is only refused
-        # below if its shape or dtype is wrong, as any other header is.
-        warnings.simplefilter("ignore")
-        if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(member)
-        if version == (2, 0):
-            return np.lib.format.read_array_header_2_0(member)
+    # NumPy warns (UserWarning) when it has to parse a header as Python 2 wrote them; where
+    # warnings are errors, the caller turns that one into a ModelFileError too.
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(member)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(member)
     raise ValueError(f"unsupported .npy format version {version}")
 
 

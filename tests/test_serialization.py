@@ -737,6 +737,20 @@ def test_non_finite_parameters_are_refused(model_file, tmp_path):
         load(tmp_path / "slope.npz")
 
 
+@pytest.mark.guarantee("files")
+def test_a_preamble_as_python_2_wrote_it_is_a_warning_or_where_warnings_are_errors_refused(
+    model_file,
+):
+    original = load(model_file)
+    members = dict(members_of(model_file))
+    members["0.b.npy"] = members["0.b.npy"].replace(b"(3,), } ", b"(3L,), }", 1)  # same length
+    write_zip(model_file, members.items())
+    with pytest.raises(ModelFileError, match="Python 2"):  # this suite makes warnings errors
+        load(model_file)
+    with pytest.warns(UserWarning, match="Python 2"):
+        assert_same(original, load(model_file), np.ones((1, 2)))
+
+
 def test_fortran_order_and_big_endian_members_load_the_same_values(model_file):
     original = load(model_file)
     with np.load(model_file, allow_pickle=False) as archive:
