@@ -50,11 +50,6 @@ def predict(model_path: Path, data: str, output_path: Path | None) -> None:
     model = saved.model
     dense = _dense_layers(model)
     metadata = _read_metadata(saved.metadata, dense[0].in_features, dense[-1].out_features)
-    if metadata.ignored:
-        click.echo(
-            f"layerkit predict: note: ignored the model's metadata: {'; '.join(metadata.ignored)}",
-            err=True,
-        )
     x = _inputs(data, dense[0].in_features, metadata)
     with np.errstate(all="ignore"):
         y = np.asarray(model(x.astype(_model_dtype(model))), dtype=np.float64)
@@ -62,14 +57,19 @@ def predict(model_path: Path, data: str, output_path: Path | None) -> None:
     header, values, predicted = _columns(model, y, metadata)
     if output_path is None:
         click.echo(_table(header, values, predicted))
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for k, row in enumerate(values):
-        writer.writerow([repr(float(v)) for v in row] + ([predicted[k]] if predicted else []))
-    output_path.write_text(buffer.getvalue(), encoding="utf-8")
-    click.echo(f"wrote {len(values)} predictions to {output_path}")
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        for k, row in enumerate(values):
+            writer.writerow([repr(float(v)) for v in row] + ([predicted[k]] if predicted else []))
+        output_path.write_text(buffer.getvalue(), encoding="utf-8")
+        click.echo(f"wrote {len(values)} predictions to {output_path}")
+    if metadata.ignored:  # after the predictions: a failure above stays one line
+        click.echo(
+            f"layerkit predict: note: ignored the model's metadata: {'; '.join(metadata.ignored)}",
+            err=True,
+        )
 
 
 def _inputs(data: str, inputs: int, metadata: _Metadata) -> np.ndarray:

@@ -243,3 +243,12 @@ def test_predict_a_data_set_of_the_wrong_width_is_a_usage_error(layerkit, tmp_pa
     lk.serialization.save(lk.mlp([3, 2, 1], seed=0), tmp_path / "m.npz")
     run = layerkit("predict", "--model", "m.npz", "--data", "spirals")
     assert_one_line_error(run, "'--data'", "3 inputs", "2 features", code=2)
+
+
+@pytest.mark.guarantee("command-line")
+def test_predict_failing_after_odd_metadata_is_still_one_line(layerkit, tmp_path):
+    net = lk.mlp([2, 3, 2], seed=0)
+    lk.serialization.save(net, tmp_path / "m.npz", metadata={"classes": 5, "task": 1})
+    # Found by the fuzz: the note about the metadata came first, then the error.
+    run = layerkit("predict", "--model", "m.npz", "--data", "m.npz")
+    assert_one_line_error(run, "arrays of different lengths", code=1)
