@@ -883,9 +883,7 @@ def _member_problem(info: zipfile.ZipInfo, least: int, most: int) -> str | None:
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return f"uses compression method {info.compress_type} (layerkit reads stored or deflated)"
     if not least <= info.file_size <= most:
-        return (
-            f"declares {info.file_size} bytes, the header's shape and dtype allow {least} to {most}"
-        )
+        return f"declares {info.file_size} bytes where {least} to {most} are expected"
     if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
         return f"is stored in {info.compress_size} bytes but declares {info.file_size}"
     if info.file_size > info.compress_size * _DEFLATE_RATIO + 64:
