@@ -130,7 +130,7 @@ def fit(
         _check_model_and_targets(model, x, t, loss, batch_size)
 
     values = [parameter.value for parameter in model.parameters()]
-    snapshot = _Snapshot(model)
+    snapshot = _Snapshot(model, values)
     history: list[float] = []
     steps = 0  # since the snapshot
     # Overflow inside the network is not warned about: it is caught below as divergence.
@@ -194,14 +194,15 @@ class _Diverged(Exception):
 class _Snapshot:
     """A copy of every parameter, taken when all were finite, to restore after divergence."""
 
-    def __init__(self, model: Layer) -> None:
+    def __init__(self, model: Layer, values: list[Array]) -> None:
         self.model = model
-        self.copies = [parameter.value.copy() for parameter in model.parameters()]
+        self.values = values  # the parameter arrays, which optimizers update in place
+        self.copies = [value.copy() for value in values]
         self.epoch = 0
 
     def take(self, epoch: int) -> None:
-        for copy, parameter in zip(self.copies, self.model.parameters(), strict=True):
-            np.copyto(copy, parameter.value)
+        for copy, value in zip(self.copies, self.values, strict=True):
+            np.copyto(copy, value)
         self.epoch = epoch
 
     def restore(self, optimizer: Optimizer) -> None:
