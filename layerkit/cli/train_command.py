@@ -139,9 +139,9 @@ class _Number(click.ParamType):
 @click.option(
     "--lr",
     type=_Number(0.0, None, low_open=True, high_open=False),
-    help="Learning rate η > 0 [default: chosen from the data set and the loss's gradient: "
-    "1 with a sigmoid/softmax output and l2/huber, 0.1 for cross-entropy, 0.03 for a "
-    "linear output; 2, 0.5 and 0.03 for half_adder].",
+    help="Learning rate η > 0 [default: chosen from the data set and how the loss's gradient "
+    "reaches the output: 1 through a sigmoid/softmax output with l2/huber, 0.1 for "
+    "cross-entropy or a linear output, 0.03 for l1; 2, 0.5, 0.1 and 0.03 for half_adder].",
 )
 @click.option(
     "--momentum",
@@ -637,7 +637,8 @@ class _Problem:
 def _judge(
     run: _Run, after: _Evaluation, chance: float | None, settings: _Settings
 ) -> _Problem | None:
-    lower = f"a lower --lr (now {settings.lr:g}), e.g. --lr {settings.lr / 10:g}"
+    now = render.number(settings.lr, 4)
+    lower = f"a lower --lr (now {now}), e.g. --lr {render.number(settings.lr / 10, 4)}"
     if run.diverged is not None:
         return _Problem(run.diverged, f"Try {lower}")
     if not after.loss < run.initial:
@@ -651,8 +652,8 @@ def _judge(
         return _Problem(
             f"the accuracy, {100 * after.accuracy:.1f}%, is no better than chance "
             f"({100 * chance:.1f}%, always giving the most common answer)",
-            f"Train longer (--epochs, now {settings.epochs}), or change --lr (now "
-            f"{settings.lr:g}) or --activation",
+            f"Train longer (--epochs, now {settings.epochs}), or change --lr (now {now}) "
+            f"or --activation",
         )
     return None
 
@@ -770,8 +771,8 @@ def _accuracy_text(accuracy: float, samples: int) -> str:
 def _settings_text(summary: dict[str, Any], epochs: int, defaults: Defaults) -> str:
     """``lr 0.1 (given); momentum 0.9, epochs 300, batch 16 (defaults for ...)``."""
     values = {
-        "lr": f"lr {summary['lr']:g}",
-        "momentum": f"momentum {summary['momentum']:g}",
+        "lr": f"lr {render.number(summary['lr'], 4)}",
+        "momentum": f"momentum {render.number(summary['momentum'], 4)}",
         "epochs": f"epochs {epochs}",
         "batch_size": f"batch {summary['batch_size']}",
     }
