@@ -48,8 +48,7 @@ class Defaults:
 # - "linear": l2 or huber through a linear output, undamped: lr 0.1 (0.03 left sigmoid
 #   hidden units at 80% on spirals).
 # - "constant": L1's gradient keeps its size however close the output is, so it overshoots:
-#   lr 0.03 (0.1 stalled relu at 67% on blobs), but 0.1 on spirals, whose arms need the
-#   larger steps (97% for sigmoid hidden units, and 88% instead of 62% on 40 samples).
+#   lr 0.03 (0.1 stalled relu at 67% on blobs and elu at 74% on spirals).
 # The half adder keeps the derivation's 2-3-2 network. Its four samples fit in one batch, so
 # full-batch steps cost a quarter of the per-sample ones and train as well: every rate from
 # 0.5 to 4 reached 100% by epoch 333 with a sigmoid output; cross-entropy at 2 stalled relu
@@ -65,7 +64,6 @@ _RATES_FOR: dict[tuple[str, GradientKind], float] = {
     ("half_adder", "cross_entropy"): 0.5,
     ("half_adder", "linear"): 0.1,
     ("half_adder", "constant"): 0.03,
-    ("spirals", "constant"): 0.1,
 }
 MOMENTUM = 0.9
 """Momentum μ for every data set: it smooths the noise of mini-batch steps."""

@@ -10,20 +10,23 @@ loss that fell by half or more.
 
 How the defaults of ``layerkit/cli/train_defaults.py`` were found: a grid over the
 learning rate (0.01, 0.03, 0.1, 0.3, 1, 2, 3, 4), with momentum 0.9, batch 16 (the half
-adder: all 4 samples), 16 hidden units (half adder: 3, or 8 with a linear output), and
+adder: all 4 samples), 16 hidden units (half adder: 3; also 8 and 16 with a linear output), and
 accuracy read after 1/6, 1/3, 2/3 and all of 300 epochs (half adder: 2000), each cell
 trained with all seven hidden activations on the full-size data set. The table keeps, per
 data set and kind of loss gradient, a rate at which the worst of the seven activations
-reached 97-100% training accuracy:
+reached at least 89% training accuracy (most cells 97-100%; l1 and a linear output are the
+weakest):
 
 - sigmoid/softmax output with l2 or huber: lr 1 (0.1 left sigmoid hidden units at 62% on
   spirals and 34% on xor after 100 epochs; 3 occasionally stuck relu on spirals);
 - cross_entropy, binary_cross_entropy (on probabilities or logits): lr 0.1 (0.3 left a
   relu net at 98% on moons, 1 and 3 left several activations at chance);
-- a linear output (l2, l1, huber): lr 0.03; l1 with a sigmoid output stalled at 44-78%
-  on xor at every rate, hence l1's linear default output;
+- a linear output with l2 or huber: lr 0.1 (0.03 left sigmoid units at 80% on spirals);
+- l1: lr 0.03 (0.1 left relu at 67% on blobs, elu at 74% on spirals); with a sigmoid output
+  it stalled at 44-78% on xor at every rate, hence l1's linear default output;
 - the half adder: lr 2 for a sigmoid output (every rate from 0.5 to 4 reached 100% by
-  epoch 333), 0.5 for cross-entropy (2 left relu at 75%), 0.1 with a linear output.
+  epoch 333, in 1000 full-batch epochs), 0.5 for cross-entropy (2 left relu at 75%), 0.1 for
+  a linear output and 0.03 for l1 (0.1 left relu and leaky_relu at 75%).
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ GENERATED = ["xor", "moons", "circles", "spirals", "blobs"]
 SAMPLES = "32"
 """Small, so that the 280 trainings of the matrix take seconds (two steps an epoch)."""
 
+FULL_SIZE = {("spirals", "l1")}
+"""Trained on the data set's default size: on 32 samples, 300 epochs are 600 steps, too few
+for L1 to bend sigmoid or softplus units around the spiral arms (62%; 90-99% at 300)."""
+
 CASES = [("half_adder", loss) for loss in BITS_LOSSES] + [
     (data, loss) for data in GENERATED for loss in CLASS_LOSSES
 ]
@@ -70,7 +77,7 @@ def well_above(chance: float, data: str) -> float:
 
 @pytest.mark.parametrize(("data", "loss"), CASES)
 def test_defaults_train_every_activation_well(data, loss):
-    size = [] if data == "half_adder" else ["--samples", SAMPLES]
+    size = [] if data == "half_adder" or (data, loss) in FULL_SIZE else ["--samples", SAMPLES]
     bad = []
     for activation in ACTIVATIONS:
         code, summary, error = train(
