@@ -185,7 +185,7 @@ class _Diverged(Exception):
         super().__init__(what)
         self.what = what
         self.where = (
-            f"on the batch starting at sample {start}"
+            f"on the batch starting at position {start} of the epoch's sample order"
             if start is not None
             else "at the end of the epoch's steps"
         )

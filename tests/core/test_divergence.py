@@ -117,7 +117,7 @@ def test_overflow_in_the_middle_of_an_epoch_restores_the_last_checked_epoch():
         net, x, t, lk.SGD(20.0), epochs=1000, batch_size=1, seed=0
     )
     diverged = int(re.search(r"diverged in epoch (\d+)", message).group(1))
-    sample = int(re.search(r"batch starting at sample (\d+)", message).group(1))
+    sample = int(re.search(r"batch starting at position (\d+)", message).group(1))
     assert 0 < restored_epoch(message) < diverged and sample > 0
     assert_restored_as_said(net, message, after_epoch)
 
