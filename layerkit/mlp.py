@@ -72,6 +72,12 @@ def mlp(
         )
     widths = [positive_int(size, "mlp", "size") for size in sizes]
     seed = random_seed(seed, "mlp")
+    for name, options in (("activation", activation_options), ("output", output_options)):
+        if options is not None and not isinstance(options, Mapping):
+            raise ConfigurationError(
+                f"mlp expects {name}_options as a dict of keyword options such as "
+                f"{{'slope': 0.1}}, got {options!r}"
+            )
     init = "he" if activation in _HE_ACTIVATIONS else "glorot"
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ComponentTypeError
 from .gradcheck import GradientCheck, gradcheck
 from .layer import Layer
 from .loss import Loss
@@ -87,6 +88,7 @@ def registered_checks() -> Iterator[Check]:
 # ---------------------------------------------------------------------------- activations
 def activation_checks(factory: Callable[[], Layer], label: str | None = None) -> list[Check]:
     """Return the checks of an activation (any parameter-free layer that keeps the shape)."""
+    _check_factory(factory, Layer, "activation")
     label = label or _label(factory)
 
     def fail(check: str, detail: str) -> ConformanceError:
@@ -186,6 +188,7 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
     The checks use predictions that are probabilities (rows in (0, 1) summing to 1) and
     one-hot targets, which every loss of layerkit's kind accepts.
     """
+    _check_factory(factory, Loss, "loss")
     label = label or _label(factory)
 
     def fail(check: str, detail: str) -> ConformanceError:
@@ -279,6 +282,17 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
 # -------------------------------------------------------------------------------- helpers
 def _checks(label: str, *functions: Callable[[], None]) -> list[Check]:
     return [Check(function.__name__, label, function) for function in functions]
+
+
+def _check_factory(factory: object, base: type, kind: str) -> None:
+    """Refuse an instance or a non-callable where a class or factory is expected."""
+    if isinstance(factory, base) or not callable(factory):
+        name = type(factory).__name__ if isinstance(factory, base) else "Tanh"
+        raise ComponentTypeError(
+            f"the conformance kit expects the {kind}'s class or a zero-argument function that "
+            f"builds one, e.g. {name} or lambda: {name}(...), got {factory!r}; each check "
+            f"builds fresh instances"
+        )
 
 
 def _label(factory: Callable[[], Any]) -> str:

@@ -299,3 +299,10 @@ def test_a_ragged_list_says_what_was_expected(call, words):
 def test_raise_on_failure_must_be_a_bool():
     with pytest.raises(ConfigurationError, match="raise_on_failure"):
         lk.gradcheck(lk.Sigmoid(), X, raise_on_failure="no")
+
+
+@pytest.mark.parametrize("options", [5, [1], "slope=0.1"])
+def test_mlp_options_must_be_a_mapping(options):
+    """Before: TypeError "argument after ** must be a mapping"."""
+    with pytest.raises(ConfigurationError, match="activation_options as a dict"):
+        lk.mlp([2, 3, 1], activation_options=options)

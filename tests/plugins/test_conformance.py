@@ -154,3 +154,13 @@ def test_kit_fails_non_finite_gradients():
         checks["gradient"]()
     with pytest.raises(ConformanceError, match=r"check 'gradient' failed.*error inf"):
         check_loss(InfiniteLossGradient)
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize(
+    "run", [lambda: check_activation(lk.Sigmoid()), lambda: check_loss(5)], ids=["instance", "5"]
+)
+def test_kit_refuses_an_instance_where_a_factory_is_expected(run):
+    """Before: TypeError from calling the instance inside the first check."""
+    with pytest.raises(lk.errors.ComponentTypeError, match="class or a zero-argument function"):
+        run()
