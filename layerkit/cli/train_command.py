@@ -360,6 +360,12 @@ def _load(
             f"its own targets",
             param_hint="'--target'",
         )
+    if data in BUILTIN_DATA and task != "auto":
+        raise click.BadParameter(
+            f"--task says what a data file's targets are; the built-in data set {data!r} "
+            f"knows its own",
+            param_hint="'--task'",
+        )
     if samples is not None and data == "half_adder":
         raise click.BadParameter(
             "the half adder has exactly four samples; drop --samples", param_hint="'--samples'"

@@ -303,6 +303,7 @@ NOT_A_NUMBER = "a,b,label\n0,1,x\n1,oops,y\n"
         (["--validation", "0.1"], ["--validation", "holds out 0"], 2),
         (["--samples", "10"], ["four samples"], 2),
         (["--data", "moons", "--target", "y"], ["--target", "built-in"], 2),
+        (["--data", "moons", "--task", "regression"], ["--task", "built-in"], 2),
         (["--save", "no/such/dir/m.npz"], ["--save", "does not exist"], 1),
         (["--plot", "loss.txt"], ["--plot", "PNG", "loss.txt"], 2),
         (["--plot", "loss"], ["--plot", "PNG"], 2),
