@@ -74,7 +74,7 @@ def _read_metadata(metadata: Any, inputs: int, outputs: int) -> _Metadata:
             return []
         if (
             isinstance(value, list)
-            and all(isinstance(item, (str, int, float)) and str(item) for item in value)
+            and all(isinstance(item, (str, int, float)) and _printable(item) for item in value)
             and (count is None or len(value) == count)
             and len(set(map(str, value))) == len(value)
         ):
@@ -102,3 +102,9 @@ def _kind(value: Any) -> str:
     if len(text) <= 30:
         return text
     return f"a list of {len(value)}" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
+def _printable(item: str | int | float) -> bool:
+    """A name a table can show on one line: not empty, no control character."""
+    text = str(item)
+    return bool(text.strip()) and text.isprintable()

@@ -213,6 +213,7 @@ def test_predict_one_output_of_two_classes_shows_both_probabilities(layerkit, tm
         ({"features": [None, 1.5]}, "features"),
         ({"features": ["p"]}, "features"),  # one name for two inputs: was exit 1
         ({"outputs": "ab"}, "outputs"),
+        ({"task": "regression", "outputs": ["p\nq", "r"]}, "outputs"),  # broke the table
         ({"outputs": ["p", "q", "r"]}, "outputs"),
         ({"task": "classification"}, None),
         ({"nothing": "useful"}, None),
