@@ -164,14 +164,20 @@ class Sequential(Layer):
         return "\n".join(lines)
 
 
-def _refuse_shared_layers(layers: Sequence[Layer]) -> None:
-    """Raise `ConfigurationError` if one layer instance appears twice in the tree."""
-    seen: dict[int, str] = {}
+def _refuse_shared_layers(layers: Sequence[Layer], seen: dict[int, str] | None = None) -> None:
+    """Raise `ConfigurationError` if one layer instance appears twice in the tree.
+
+    ``seen`` maps ids of layers already placed to their positions (`fit` passes the network
+    itself, so that a Sequential that was made to contain itself is refused too).
+    """
+    seen = {} if seen is None else seen
 
     def visit(layer: Layer, position: str) -> None:
         if id(layer) in seen:
+            # a Sequential's repr lists its layers, which may include itself
+            shown = "Sequential(...)" if isinstance(layer, Sequential) else repr(layer)
             raise ConfigurationError(
-                f"Sequential got the same {layer!r} instance at positions {seen[id(layer)]} "
+                f"Sequential got the same {shown} instance at positions {seen[id(layer)]} "
                 f"and {position}: a layer keeps what its last forward saw for backward, so one "
                 f"instance used twice computes wrong gradients. Create a separate layer for "
                 f"each position (Dense(...) again, Sigmoid() again). layerkit does not tie "

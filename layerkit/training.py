@@ -20,7 +20,7 @@ from .errors import (
 from .layer import Layer
 from .loss import Loss
 from .optim import Optimizer
-from .sequential import Sequential
+from .sequential import Sequential, _refuse_shared_layers
 from .validation import Array, as_float_array, positive_int, random_seed
 
 __all__ = ["fit"]
@@ -306,6 +306,8 @@ def _check_model_and_targets(
     Each target is checked against the loss with the first sample's prediction standing in
     for its own, which costs one loss evaluation over the data instead of a forward pass.
     """
+    if isinstance(model, Sequential):  # its layers may have been changed since it was built
+        _refuse_shared_layers(model.layers, {id(model): "the whole network"})
     states = _states(model)  # a layer may adopt the data's dtype in this first forward
     try:
         y = model.forward(x[:batch_size])
@@ -328,7 +330,10 @@ def _check_model_and_targets(
 
 def _states(model: Layer) -> list[tuple[Layer, dict[str, object]]]:
     """Every layer's attributes (shallow), to undo what a first forward changes in them."""
-    layers = [model]
-    for layer in layers:
-        layers.extend(getattr(layer, "layers", []) if isinstance(layer, Sequential) else [])
+    layers, seen = [model], {id(model)}
+    for layer in layers:  # grows as nested Sequentials are met; each layer once
+        for child in layer.layers if isinstance(layer, Sequential) else []:
+            if id(child) not in seen:
+                seen.add(id(child))
+                layers.append(child)
     return [(layer, dict(vars(layer))) for layer in layers if hasattr(layer, "__dict__")]
