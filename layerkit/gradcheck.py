@@ -19,6 +19,7 @@ from .errors import (
 )
 from .layer import Layer
 from .loss import Loss
+from .sequential import Sequential, _refuse_shared_layers
 from .validation import Array, as_float_array, random_seed, real_number
 
 __all__ = ["GradientCheck", "gradcheck"]
@@ -158,6 +159,8 @@ def gradcheck(
         raise ComponentTypeError(
             f"gradcheck expects a Layer or a Loss instance, got {model!r}{hint}"
         )
+    if isinstance(model, Sequential):  # its layers may have been changed since it was built
+        _refuse_shared_layers(model.layers, {id(model): "the whole network"})
     if loss is not None and not isinstance(loss, Loss):
         raise ComponentTypeError(f"gradcheck expects loss to be a Loss instance, got {loss!r}")
     x = np.array(as_float_array(x, "gradcheck"), dtype=np.float64)  # a private copy

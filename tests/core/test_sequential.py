@@ -209,9 +209,9 @@ def test_equal_but_separate_layers_are_accepted():
 
 
 @pytest.mark.guarantee("gradients")
-def test_fit_refuses_a_layer_shared_after_construction():
+def test_fit_and_gradcheck_refuse_a_layer_shared_after_construction():
     """net.layers is a list: a layer appended twice, or the network itself, is found by fit
-    before the first step (the latter was a RecursionError)."""
+    before the first step and by gradcheck (the latter was a RecursionError)."""
     shared = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
     shared.layers.append(shared[0])
     loop = lk.Sequential(lk.Dense(2, 2, seed=0))
@@ -220,3 +220,5 @@ def test_fit_refuses_a_layer_shared_after_construction():
     for net, words in [(shared, "positions 0 and 2"), (loop, "the whole network and 1")]:
         with pytest.raises(ConfigurationError, match=words):
             lk.fit(net, X, t, loss=lk.L2Loss(), optimizer=lk.SGD(0.1))
+        with pytest.raises(ConfigurationError, match=words):
+            lk.gradcheck(net, X)
