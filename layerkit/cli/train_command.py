@@ -7,33 +7,41 @@ chance is a failure: the command says so and what to change, writes nothing, and
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import math
 import os
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 
-from .. import datasets, plotting, serialization
-from ..errors import ConfigurationError, TrainingDivergedError, UnknownComponentError
+from .. import plotting, serialization
+from ..errors import ConfigurationError, UnknownComponentError
 from ..layer import Layer
-from ..loss import Loss
-from ..optim import SGD
-from ..training import fit
 from . import progress, render
-from .components import LABEL_LOSSES, _check_component, _loss, _network
+from .components import _check_component, _loss, _network
 from .data import BUILTIN as BUILTIN_DATA
 from .data import Dataset, load_dataset
 from .options import COMPONENT, SIZES, _check_writable, _Spec
 from .train_defaults import Defaults, check_loss_fits, choose, default_output
+from .train_run import (
+    _chance,
+    _defaulted,
+    _encode,
+    _evaluate,
+    _Evaluation,
+    _judge,
+    _Run,
+    _Settings,
+    _split,
+    _summed,
+    _Targets,
+    _train,
+)
 
 SHOW_SAMPLES = 8
 """A data set this small gets its outputs printed, sample by sample, after training."""
@@ -45,8 +53,6 @@ MAX_WIDTH = 10_000
 MAX_PARAMETERS = 10_000_000
 MAX_STEP_VALUES = 50_000_000
 """Batch size × widest layer, at most: the activations one step keeps (400 MB in float64)."""
-EVALUATION_CHUNK = 1024
-"""Samples per forward pass when the loss and accuracy are computed after training."""
 PLOT_SUFFIXES = (".png",)
 
 
@@ -287,7 +293,7 @@ def train(
         "epochs": len(run.history),
         "batch_size": settings.batch_size,
         "seed": seed,
-        "defaults": _defaulted(lr, momentum, epochs, batch_size, layers, output_activation),
+        "defaults": _defaulted(lr, momentum, epochs, batch_size, output_activation),
         "defaults_reason": defaults.reason,
         "initial_loss": run.initial,
         "final_loss": after.loss,
@@ -432,236 +438,6 @@ def _check_step_size(batch_size: int, layers: list[int]) -> None:
             f"{MAX_STEP_VALUES // max(layers):,}",
             param_hint="'--batch-size'",
         )
-
-
-# --------------------------------------------------------------------------- data
-@dataclass
-class _Targets:
-    """What `fit` gets as targets, and how that was chosen (kept in the model file)."""
-
-    array: np.ndarray
-    encoding: str  # "labels", "one_hot", "column" (0/1 of two classes) or "values"
-    outputs: list[str]
-
-
-def _encode(data: Dataset, loss_name: str, last: int | None) -> _Targets:
-    if data.task != "classification":
-        assert data.values is not None
-        return _Targets(data.values, "values", list(data.targets))
-    assert data.labels is not None
-    target = data.targets[0]
-    names = [f"{target}={c}" for c in data.classes]
-    if loss_name in LABEL_LOSSES:
-        return _Targets(data.labels, "labels", names)
-    if last == 1 and len(data.classes) == 2:
-        return _Targets(
-            data.labels[:, None].astype(np.float64), "column", [f"{target}={data.classes[1]}"]
-        )
-    return _Targets(datasets.one_hot(data.labels, len(data.classes)), "one_hot", names)
-
-
-def _split(
-    data: Dataset, fraction: float | None, seed: int
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Indices of the training and held-out samples: a seeded split, stratified by class."""
-    everything = np.arange(len(data.x))
-    if fraction is None:
-        return everything, None
-    rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the data's
-    groups = (
-        [everything]
-        if data.labels is None
-        else [np.flatnonzero(data.labels == label) for label in range(len(data.classes))]
-    )
-    held = [rng.permutation(group)[: round(fraction * len(group))] for group in groups]
-    held_out = np.sort(np.concatenate(held))
-    if len(held_out) == 0 or len(held_out) == len(everything):
-        raise click.BadParameter(
-            f"{fraction:g} of {len(everything)} samples holds out {len(held_out)}: leave at "
-            f"least one sample for training and one held out",
-            param_hint="'--validation'",
-        )
-    return np.setdiff1d(everything, held_out), held_out
-
-
-def _summed(defaults: Defaults) -> Defaults:
-    """A loss summed over the batch has gradients ``batch_size`` times the mean's."""
-    return dataclasses.replace(
-        defaults,
-        lr=defaults.lr / defaults.batch_size,
-        reason=f"{defaults.reason}, divided by the batch size for reduction=sum",
-    )
-
-
-@dataclass(frozen=True)
-class _Settings:
-    lr: float
-    momentum: float
-    epochs: int
-    batch_size: int
-
-
-def _defaulted(
-    lr: float | None,
-    momentum: float | None,
-    epochs: int | None,
-    batch_size: int | None,
-    layers: list[int],
-    output: _Spec | None,
-) -> list[str]:
-    given = {"lr": lr, "momentum": momentum, "epochs": epochs, "batch_size": batch_size}
-    return [name for name, value in given.items() if value is None] + (
-        ["output_activation"] if output is None else []
-    )
-
-
-# ---------------------------------------------------------------------- training
-@dataclass
-class _Run:
-    initial: float
-    history: list[float]
-    seconds: float
-    diverged: str | None = None
-
-
-def _train(
-    model: Layer,
-    x: np.ndarray,
-    t: np.ndarray,
-    loss: Loss,
-    settings: _Settings,
-    seed: int,
-    quiet: bool,
-) -> _Run:
-    history: list[float] = []
-    report, bar = progress.epoch_reporter(settings.epochs, quiet=quiet)
-
-    def record(epoch: int, value: float) -> None:
-        history.append(value)
-        report(epoch, value)
-
-    with np.errstate(all="ignore"):
-        initial = _loss_of(model, loss, x, t)
-    started = time.perf_counter()
-    diverged = None
-    try:
-        with bar:  # type: ignore[attr-defined]
-            fit(
-                model,
-                x,
-                t,
-                loss=loss,
-                optimizer=SGD(lr=settings.lr, momentum=settings.momentum),
-                epochs=settings.epochs,
-                batch_size=settings.batch_size,
-                seed=seed,
-                callback=record,
-            )
-    except TrainingDivergedError:
-        diverged = f"the loss diverged in epoch {len(history) + 1} (it became infinite or NaN)"
-    except MemoryError:
-        raise click.ClickException(
-            "not enough memory to train this network on this data: use smaller --layers, "
-            "--batch-size or --samples"
-        ) from None
-    return _Run(initial, history, time.perf_counter() - started, diverged)
-
-
-def _loss_of(model: Layer, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:
-    """The mean loss over every sample, computed in chunks so memory stays small."""
-    total = 0.0
-    mean = getattr(loss, "reduction", "mean") == "mean"
-    for start in range(0, len(x), EVALUATION_CHUNK):
-        part = slice(start, start + EVALUATION_CHUNK)
-        value = loss.forward(model(x[part]), t[part])
-        total += value * len(x[part]) if mean else value
-    return total / len(x) if mean else total
-
-
-@dataclass
-class _Evaluation:
-    loss: float
-    accuracy: float | None
-    outputs: np.ndarray
-
-
-def _evaluate(
-    model: Layer,
-    loss: Loss,
-    data: Dataset,
-    x: np.ndarray,
-    t: np.ndarray,
-    rows: np.ndarray,
-    threshold: float,
-) -> _Evaluation:
-    with np.errstate(all="ignore"):
-        value = _loss_of(model, loss, x[rows], t[rows])
-        outputs = np.concatenate(
-            [
-                model(x[rows[i : i + EVALUATION_CHUNK]])
-                for i in range(0, len(rows), EVALUATION_CHUNK)
-            ]
-        )
-    accuracy = None
-    if data.task == "classification":
-        assert data.labels is not None
-        if outputs.shape[1] == 1:
-            predicted = (outputs[:, 0] >= threshold).astype(np.int64)
-        else:
-            predicted = np.argmax(outputs, axis=1)
-        accuracy = float(np.mean(predicted == data.labels[rows]))
-    elif data.task == "bits":
-        assert data.values is not None
-        bits = (outputs >= threshold).astype(np.float64)
-        accuracy = float(np.mean(np.all(bits == data.values[rows], axis=1)))
-    return _Evaluation(value, accuracy, outputs)
-
-
-def _chance(data: Dataset, rows: np.ndarray) -> float | None:
-    """The accuracy of always giving the most common answer: a class, or a row of bits."""
-    if data.task == "classification":
-        assert data.labels is not None
-        return float(np.bincount(data.labels[rows]).max() / len(rows))
-    if data.task == "bits":
-        assert data.values is not None
-        _, counts = np.unique(data.values[rows], axis=0, return_counts=True)
-        return float(counts.max() / len(rows))
-    return None
-
-
-@dataclass(frozen=True)
-class _Problem:
-    text: str
-    advice: str
-
-    def message(self, save_path: Path | None, plot_path: Path | None) -> str:
-        unwritten = [str(p) for p in (save_path, plot_path) if p is not None]
-        kept = f"; did not write {' or '.join(unwritten)}" if unwritten else ""
-        return f"training failed: {self.text}{kept}. {self.advice}"
-
-
-def _judge(
-    run: _Run, after: _Evaluation, chance: float | None, settings: _Settings
-) -> _Problem | None:
-    now = render.number(settings.lr, 4)
-    lower = f"a lower --lr (now {now}), e.g. --lr {render.number(settings.lr / 10, 4)}"
-    if run.diverged is not None:
-        return _Problem(run.diverged, f"Try {lower}")
-    if not after.loss < run.initial:
-        return _Problem(
-            f"the loss rose from {render.number(run.initial)} before training to "
-            f"{render.number(after.loss)} after",
-            f"Try {lower}",
-        )
-    accuracy = after.accuracy
-    if accuracy is not None and chance is not None and accuracy <= chance and accuracy < 1:
-        return _Problem(
-            f"the accuracy, {100 * after.accuracy:.1f}%, is no better than chance "
-            f"({100 * chance:.1f}%, always giving the most common answer)",
-            f"Train longer (--epochs, now {settings.epochs}), or change --lr (now {now}) "
-            f"or --activation",
-        )
-    return None
 
 
 # ------------------------------------------------------------------------ output

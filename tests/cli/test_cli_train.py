@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import layerkit as lk
-from layerkit.cli import progress, train_command
+from layerkit.cli import progress, train_command, train_run
 
 from .cli_support import assert_one_line_error
 
@@ -481,7 +481,7 @@ def test_validation_holds_out_a_stratified_seeded_share(layerkit):
 @TRAINING
 def test_validation_split_has_every_class_in_proportion():
     data = train_command.load_dataset("spirals", samples=90, seed=0)
-    training, held = train_command._split(data, 0.2, seed=0)
+    training, held = train_run._split(data, 0.2, seed=0)
     assert np.bincount(data.labels[held]).tolist() == [6, 6, 6]
     assert np.intersect1d(training, held).size == 0 and len(training) + len(held) == 90
 
