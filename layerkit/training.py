@@ -126,10 +126,17 @@ def fit(
     x, t = _data(x, t)
     samples = len(x)
     batch_size = samples if batch_size is None else batch_size
+    try:
+        _check_finite(model, [parameter.value for parameter in model.parameters()])
+    except _Diverged as error:
+        raise NonFiniteError(
+            f"fit cannot train the model: its {error.what} holds NaN or infinity before "
+            f"training; initialise it with finite values"
+        ) from None
     with np.errstate(over="ignore", invalid="ignore"):
         _check_model_and_targets(model, x, t, loss, batch_size)
 
-    values = [parameter.value for parameter in model.parameters()]
+    values = [parameter.value for parameter in model.parameters()]  # after any dtype change
     snapshot = _Snapshot(model, values)
     history: list[float] = []
     steps = 0  # since the snapshot

@@ -144,3 +144,13 @@ def test_a_callback_that_stops_training_does_not_skip_the_check():
             callback=lambda epoch, loss: True,
         )
     assert all(np.all(np.isfinite(p.value)) for p in net.parameters())
+
+
+def test_a_model_that_starts_non_finite_is_refused_before_training():
+    """The first snapshot is the untrained model; fit checks it is finite rather than claim
+    later that a NaN it never looked at was "the last point where all were finite"."""
+    net = sigmoid_net()
+    net[2].W[1, 0] = np.nan
+    with pytest.raises(lk.errors.NonFiniteError, match=r"'2\.W' holds NaN") as caught:
+        lk.fit(net, *HUGE, loss=lk.L2Loss(), optimizer=lk.SGD(0.1))
+    assert not isinstance(caught.value, TrainingDivergedError)
