@@ -58,8 +58,8 @@ def fit(
     gradient with respect to the data. The same seed gives bit-identical training.
 
     Everything is checked before the first step, so a fit that fails that way leaves the
-    model as it was: the arguments, the data, the model's forward on the first batch, and
-    every target against the loss.
+    model as it was: the arguments, the data, the model's parameters (finite, no layer used
+    twice), its forward on the first batch, and every target against the loss.
 
     Parameters
     ----------
