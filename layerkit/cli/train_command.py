@@ -113,7 +113,7 @@ class _Number(click.ParamType):
     "--validation",
     type=_Number(0.0, 1.0, low_open=True, high_open=True),
     help="Hold out this fraction of the samples (seeded by --seed, stratified by class) and "
-    "report their loss and accuracy beside the training ones.",
+    "report their loss and accuracy beside the training ones [default: none held out].",
 )
 @click.option(
     "--layers",
@@ -173,7 +173,11 @@ class _Number(click.ParamType):
     help="Seed for the data, the weights, the order and the --validation split.",
 )
 @click.option(
-    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
+    help="The dtype of the parameters and the data.",
 )
 @click.option(
     "--save",
@@ -506,8 +510,8 @@ def _print_summary(
     rows = [["settings", _settings_text(summary, epochs, defaults)]]
     rows.append([
         "loss",
-        f"{render.number(summary['initial_loss'])} before training → "
-        f"{render.number(summary['final_loss'])} after (training data)",
+        f"{summary['initial_loss']:.6g} before training → "
+        f"{summary['final_loss']:.6g} after (training data)",
     ])  # fmt: skip
     if summary["accuracy"] is not None:
         rows.append(
@@ -518,7 +522,7 @@ def _print_summary(
             ]
         )
     if held is not None:
-        rows.append(["held-out loss", f"{render.number(held.loss)} (not trained on)"])
+        rows.append(["held-out loss", f"{held.loss:.6g} (not trained on)"])
         if held.accuracy is not None:
             rows.append(["held-out accuracy",
                          _accuracy_text(held.accuracy, summary["held_out_samples"])
@@ -536,10 +540,12 @@ def _print_summary(
         with np.errstate(all="ignore"):
             outputs = model(x)
         for inputs, out, wanted in zip(x, outputs, shown, strict=True):  # type: ignore[arg-type]
-            click.echo(
-                f"  {render.vector(inputs, 3)} → {render.vector(out, 3)}  "
-                f"({render.vector(np.asarray(wanted), 3)})"
-            )
+            click.echo(f"  {_short(inputs)} → {_short(out)}  ({_short(np.asarray(wanted))})")
+
+
+def _short(values: np.ndarray) -> str:
+    """``[0.0116, 1e+300]``: three significant digits, an exponent only where needed."""
+    return "[" + ", ".join(f"{value:.3g}" for value in np.ravel(values)) + "]"
 
 
 def _count(number: int, noun: str) -> str:
@@ -553,8 +559,8 @@ def _accuracy_text(accuracy: float, samples: int) -> str:
 def _settings_text(summary: dict[str, Any], epochs: int, defaults: Defaults) -> str:
     """``lr 0.1 (given); momentum 0.9, epochs 300, batch 16 (defaults for ...)``."""
     values = {
-        "lr": f"lr {render.number(summary['lr'], 4)}",
-        "momentum": f"momentum {render.number(summary['momentum'], 4)}",
+        "lr": f"lr {summary['lr']:.4g}",
+        "momentum": f"momentum {summary['momentum']:.4g}",
         "epochs": f"epochs {epochs}",
         "batch_size": f"batch {summary['batch_size']}",
     }

@@ -22,7 +22,7 @@ from ..layer import Layer
 from ..loss import Loss
 from ..optim import SGD
 from ..training import fit
-from . import progress, render
+from . import progress
 from .components import LABEL_LOSSES
 from .data import Dataset
 from .options import _Spec
@@ -240,14 +240,13 @@ class _Problem:
 def _judge(
     run: _Run, after: _Evaluation, chance: float | None, settings: _Settings
 ) -> _Problem | None:
-    now = render.number(settings.lr, 4)
-    lower = f"a lower --lr (now {now}), e.g. --lr {render.number(settings.lr / 10, 4)}"
+    now = f"{settings.lr:.4g}"
+    lower = f"a lower --lr (now {now}), e.g. --lr {settings.lr / 10:.4g}"
     if run.diverged is not None:
         return _Problem(run.diverged, f"Try {lower}")
     if not after.loss < run.initial:
         return _Problem(
-            f"the loss rose from {render.number(run.initial)} before training to "
-            f"{render.number(after.loss)} after",
+            f"the loss rose from {run.initial:.6g} before training to {after.loss:.6g} after",
             f"Try {lower}",
         )
     accuracy = after.accuracy

@@ -382,7 +382,7 @@ def failed(run, *fragments):
     ("arguments", "fragments"),
     [
         (["--data", "blobs", "--output-activation", "none", "--lr", "1e6", "--epochs", "50"],
-         ["diverged", "lower --lr (now 1000000), e.g. --lr 100000"]),
+         ["diverged", "lower --lr (now 1e+06), e.g. --lr 1e+05"]),
         (["--data", "blobs", "--lr", "1e6", "--epochs", "5"], ["loss rose", "lower --lr"]),
         (["--epochs", "1", "--lr", "0.0001"], ["no better than chance", "--epochs, now 1"]),
         (["--data", "spirals", "--samples", "60", "--epochs", "1", "--lr", "1e-6"],
