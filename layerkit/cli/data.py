@@ -10,6 +10,7 @@ columns of 0/1 are independent bits, like the half adder's.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 from collections.abc import Sequence
@@ -247,13 +248,17 @@ def load_dataset(
             )
         return _builtin(spec, samples, seed)
     path = Path(spec)
-    if not path.exists():
-        if path.suffix or len(path.parts) > 1:
+    if not spec.strip() or not path.exists():
+        if spec.strip() and (path.suffix or len(path.parts) > 1):
             raise FileNotFoundError(f"data file {spec!r} not found")
+        close = difflib.get_close_matches(spec.lower(), BUILTIN, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise UnknownComponentError(
-            f"no data set named {spec!r}: built-in data sets are {', '.join(BUILTIN)}; or "
-            f"give a CSV or NPZ file"
+            f"no data set named {spec!r}: {hint}built-in data sets are {', '.join(BUILTIN)}; "
+            f"or give a CSV or NPZ file"
         )
+    if path.is_dir():
+        raise DataFileError(f"{spec} is a directory; expected a CSV or NPZ file")
     if samples is not None:
         raise DataFileError("--samples sets the size of a built-in data set, not of a file")
     table = read_table(path)

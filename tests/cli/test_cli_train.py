@@ -259,6 +259,9 @@ NOT_A_NUMBER = "a,b,label\n0,1,x\n1,oops,y\n"
         (["--loss", "l2:=3"], ["--loss"], 2),
         (["--data", "mnist"], ["--data", "no data set named 'mnist'", "moons"], 2),
         (["--data", "missing.csv"], ["missing.csv", "not found"], 1),
+        (["--data", ""], ["--data", "no data set named ''"], 2),
+        (["--data", "Spiral"], ["--data", "did you mean 'spirals'?"], 2),
+        (["--data", "adir"], ["adir is a directory"], 1),
         (["--data", "bad.csv", "--target", "label"], ["bad.csv, line 3", "expected 3 fields"], 1),
         (["--data", "nan.csv", "--target", "label"], ["line 3", "'oops' is not a number"], 1),
         (["--data", "good.csv", "--target", "colour"], ["no column 'colour'", "a, b, label"], 1),
@@ -317,6 +320,7 @@ def test_errors_are_one_line(layerkit, tmp_path, arguments, fragments, code):
     (tmp_path / "plain.csv").write_text("a,b,c\n0,1,2\n")
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "blob.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "adir").mkdir()
     assert_one_line_error(layerkit("train", *arguments), *fragments, code=code)
 
 
