@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import inspect
 import io
 import math
 from collections.abc import Sequence
@@ -275,7 +276,9 @@ def _builtin(name: str, samples: int | None, seed: int | None) -> Dataset:
     if samples is not None:
         options["samples"] = samples
     x, labels = datasets.load(name, **options)
-    classes = [str(c) for c in range(int(labels.max()) + 1)]
+    # Every class of the generator, also those a small --samples happens not to draw.
+    count = inspect.signature(datasets.DATASETS[name]).parameters.get("classes")
+    classes = [str(c) for c in range(count.default if count else 2)]
     return Dataset(
         name,
         x,

@@ -504,7 +504,7 @@ def _print_summary(
     verb = "trained" if summary["ok"] else "training FAILED for"
     click.echo(
         f"{verb} a {shape} network ({functions}) with the {loss} loss on {data.name} "
-        f"({summary['training_samples']} samples, {_count(summary['epochs'], 'epoch')}) "
+        f"({_count(summary['training_samples'], 'sample')}, {_count(summary['epochs'], 'epoch')}) "
         f"in {summary['seconds']:.2f} s"
     )
     rows = [["settings", _settings_text(summary, epochs, defaults)]]

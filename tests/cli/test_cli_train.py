@@ -432,6 +432,15 @@ def test_the_issues_failed_runs_now_learn_with_the_defaults(layerkit, arguments)
     assert result["accuracy"] > 0.9
 
 
+@TRAINING
+@pytest.mark.parametrize("samples", ["1", "2", "5"])
+def test_a_tiny_sample_keeps_every_class_of_the_data_set(layerkit, samples):
+    """One sample of xor was one class: a 2-16-1 network that the verdict failed."""
+    for data, classes in (("xor", 2), ("spirals", 3)):
+        result = summary(layerkit("train", "--data", data, "--samples", samples, "--json"))
+        assert result["layers"] == [2, 16, classes] and result["ok"]
+
+
 @CLI
 def test_default_output_activation_follows_the_loss(layerkit):
     def output(*arguments):
