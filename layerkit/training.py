@@ -114,6 +114,8 @@ def fit(
     True
     """
     loss, optimizer = _components(model, loss, optimizer)
+    if isinstance(model, Sequential):  # its layers may have been changed since it was built
+        _refuse_shared_layers(model.layers, {id(model): "the whole network"})
     epochs = positive_int(epochs, "fit", "epochs")
     batch_size = None if batch_size is None else positive_int(batch_size, "fit", "batch_size")
     if not isinstance(shuffle, (bool, np.bool_)):
@@ -313,8 +315,6 @@ def _check_model_and_targets(
     Each target is checked against the loss with the first sample's prediction standing in
     for its own, which costs one loss evaluation over the data instead of a forward pass.
     """
-    if isinstance(model, Sequential):  # its layers may have been changed since it was built
-        _refuse_shared_layers(model.layers, {id(model): "the whole network"})
     states = _states(model)  # a layer may adopt the data's dtype in this first forward
     try:
         y = model.forward(x[:batch_size])
