@@ -245,13 +245,14 @@ def train(
     x = dataset.x.astype(dtype)
     t = encoded.array if encoded.encoding == "labels" else encoded.array.astype(dtype)
     training, held_out = _split(dataset, validation, seed)
+    batch = min(defaults.batch_size if batch_size is None else batch_size, len(training))
     if getattr(loss_function, "reduction", "mean") == "sum":
-        defaults = _summed(defaults)
+        defaults = _summed(defaults, batch)
     settings = _Settings(
         lr=defaults.lr if lr is None else lr,
         momentum=defaults.momentum if momentum is None else momentum,
         epochs=defaults.epochs if epochs is None else epochs,
-        batch_size=min(defaults.batch_size if batch_size is None else batch_size, len(training)),
+        batch_size=batch,
     )
     _check_step_size(settings.batch_size, layers)
     model = _usage(lambda: _network(layers, activation, output, seed, dtype), "--activation")

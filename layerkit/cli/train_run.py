@@ -81,11 +81,11 @@ def _split(
     return np.setdiff1d(everything, held_out), held_out
 
 
-def _summed(defaults: Defaults) -> Defaults:
+def _summed(defaults: Defaults, batch_size: int) -> Defaults:
     """A loss summed over the batch has gradients ``batch_size`` times the mean's."""
     return dataclasses.replace(
         defaults,
-        lr=defaults.lr / defaults.batch_size,
+        lr=defaults.lr / batch_size,
         reason=f"{defaults.reason}, divided by the batch size for reduction=sum",
     )
 

@@ -433,6 +433,17 @@ def test_the_issues_failed_runs_now_learn_with_the_defaults(layerkit, arguments)
 
 
 @TRAINING
+def test_a_summed_loss_gets_a_rate_divided_by_the_batch_size(layerkit):
+    """l2:reduction=sum took the mean's lr 1 with 16 times its gradient: the loss rose."""
+    result = summary(
+        layerkit("train", "--data", "moons", "--samples", "40", "--loss", "l2:reduction=sum",
+                 "--json")
+    )  # fmt: skip
+    assert result["lr"] == 1 / 16 and result["ok"] and result["accuracy"] > 0.9
+    assert result["defaults_reason"].endswith("divided by the batch size for reduction=sum")
+
+
+@TRAINING
 @pytest.mark.parametrize("samples", ["1", "2", "5"])
 def test_a_tiny_sample_keeps_every_class_of_the_data_set(layerkit, samples):
     """One sample of xor was one class: a 2-16-1 network that the verdict failed."""
