@@ -192,7 +192,7 @@ def _check(
             raise ConfigurationError("gradcheck of a loss needs the target t")
         probe = copy.deepcopy(model)
         probe.forward(x, t)
-        analytic = {"input": np.array(probe.backward(), dtype=np.float64)}
+        analytic = {"input": _returned(probe.backward(), f"{model!r}.backward()")}
         objective = lambda: probe.forward(x, t)  # noqa: E731
         return _compare(analytic, {"input": x}, objective, eps)
 
@@ -216,7 +216,7 @@ def _check(
         output_gradient = loss.backward()
 
     network.forward(x)
-    analytic = {"input": np.array(network.backward(output_gradient), dtype=np.float64)}
+    analytic = {"input": _returned(network.backward(output_gradient), f"{model!r}.backward")}
     parameters = network.parameters()
     for parameter in parameters:
         if parameter.grad is None:
@@ -224,7 +224,9 @@ def _check(
                 f"gradcheck: {model!r}.backward left no gradient for parameter "
                 f"{parameter.name!r}; backward must store one for every parameter"
             )
-    analytic.update({p.name: np.array(p.grad, dtype=np.float64) for p in parameters})
+    analytic.update(
+        {p.name: _returned(p.grad, f"the gradient of parameter {p.name!r}") for p in parameters}
+    )
     arrays = {"input": x} | {p.name: p.value for p in parameters}
     return _compare(analytic, arrays, objective, eps)
 
@@ -273,6 +275,22 @@ def _compare(
         difference = _largest(analytic[name] - numerics[name])
         errors[name] = float(difference / largest) if largest > 0 else 0.0
     return errors, notes
+
+
+def _returned(value: object, what: str) -> Array:
+    """``value`` (a gradient the model produced) as a float64 array, or a clear error."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return np.array(value, dtype=np.float64)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged list
+        array = np.empty(0, dtype=object)
+    if value is None or array.dtype.kind not in "biuf":
+        raise ComponentTypeError(
+            f"gradcheck: {what} gave {type(value).__name__} of dtype {array.dtype}, "
+            f"not a real numeric array"
+        )
+    return np.array(array, dtype=np.float64)
 
 
 def _largest(array: Array) -> float:

@@ -269,3 +269,30 @@ def test_an_empty_input_is_refused_rather_than_passed():
     """Before, nothing was nudged and every error was 0: a pass that checked nothing."""
     with pytest.raises(lk.errors.ShapeError, match="at least one entry"):
         lk.gradcheck(lk.Sigmoid(), np.ones((0, 3)))
+
+
+class ReturnsNothing(lk.Layer):
+    def forward(self, x):
+        return 2 * np.asarray(x)
+
+    def backward(self, grad):
+        return None  # forgot the return
+
+
+class ReturnsText(ReturnsNothing):
+    def backward(self, grad):
+        return "grad"
+
+
+class ReturnsComplex(ReturnsNothing):
+    def backward(self, grad):
+        return 2j * np.asarray(grad)
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize("layer", [ReturnsNothing, ReturnsText, ReturnsComplex], ids=repr)
+def test_a_backward_that_returns_no_array_is_named(layer):
+    """Before: a ShapeError about shape () for None, NumPy's ValueError for text, and a
+    ComplexWarning for complex numbers."""
+    with pytest.raises(lk.errors.ComponentTypeError, match=r"backward gave .* not a real numeric"):
+        lk.gradcheck(layer(), random_batch((2, 3)))
