@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import layerkit as lk
-from layerkit import serialization
+from layerkit import atomic_file, model_description, model_rebuild, serialization
 from layerkit.errors import (
     ComponentTypeError,
     ConfigurationError,
@@ -861,7 +861,8 @@ def test_saving_a_dense_only_model_does_not_need_the_registry(tmp_path, monkeypa
     def broken():
         raise lk.errors.PluginError("plugin 'bad' raised RuntimeError in register_activations")
 
-    monkeypatch.setattr(serialization, "activations", broken)
+    monkeypatch.setattr(model_description, "activations", broken)
+    monkeypatch.setattr(model_rebuild, "activations", broken)
     net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sequential(lk.Dense(3, 1, seed=1)))
     save(net, tmp_path / "dense.npz")
     assert_same(net, load(tmp_path / "dense.npz"), np.ones((1, 2)))
@@ -936,7 +937,7 @@ def test_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp_path):
         child.stdout.close()
     assert path.read_bytes() == before  # the killed save changed nothing
     # A dead save of another file keeps its temporary file until that file is saved.
-    other = serialization._temporary_stem(tmp_path / "other.npz") + "abcdefgh.tmp"
+    other = atomic_file.temporary_stem(tmp_path / "other.npz") + "abcdefgh.tmp"
     (tmp_path / other).write_bytes(b"PK")
     save(net, path)
     assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", other])
