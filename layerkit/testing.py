@@ -7,8 +7,10 @@ Run them on your own component (a class, or a zero-argument callable that builds
     check_loss(lambda: Huber(delta=0.5))
 
 Each check raises `ConformanceError` saying which check failed, for which component, and by
-how much. With pytest, ``from layerkit.pytest_plugin import test_conformance`` in a test
-module checks every registered component, one test per component and check.
+how much; a component that raises on the kit's input (or returns something that is not an
+array) fails the check the same way, with the original exception chained. With pytest,
+``from layerkit.pytest_plugin import test_conformance`` in a test module checks every
+registered component, one test per component and check.
 """
 
 from __future__ import annotations
@@ -56,7 +58,15 @@ class Check:
     run: Callable[[], None]
 
     def __call__(self) -> None:
-        self.run()
+        try:
+            self.run()
+        except ConformanceError:
+            raise
+        except Exception as error:  # the component broke on input it must accept
+            raise ConformanceError(
+                f"check {self.check!r} failed for {self.component}: it raised "
+                f"{type(error).__name__}: {error}"
+            ) from error
 
     @property
     def id(self) -> str:

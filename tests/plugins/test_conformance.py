@@ -7,7 +7,13 @@ import pytest
 
 import layerkit as lk
 from layerkit.pytest_plugin import test_conformance  # noqa: F401 - one line runs the whole kit
-from layerkit.testing import ConformanceError, activation_checks, check_activation, check_loss
+from layerkit.testing import (
+    ConformanceError,
+    activation_checks,
+    check_activation,
+    check_loss,
+    loss_checks,
+)
 
 FIRST_PARTY = {
     "activations": {"tanh", "relu", "leaky_relu", "softplus", "elu", "gelu", "softmax"},
@@ -164,3 +170,47 @@ def test_kit_refuses_an_instance_where_a_factory_is_expected(run):
     """Before: TypeError from calling the instance inside the first check."""
     with pytest.raises(lk.errors.ComponentTypeError, match="class or a zero-argument function"):
         run()
+
+
+class ReturnsNone(lk.Layer):
+    def forward(self, x):
+        return None
+
+    def backward(self, grad):
+        return None
+
+
+class RaisesTypeError(lk.Layer):
+    def forward(self, x):
+        raise TypeError("boom")
+
+    def backward(self, grad):
+        return grad
+
+
+class ValuePerSample(lk.L2Loss):
+    """Forgets to reduce: forward returns one value per sample."""
+
+    def forward(self, y, t):
+        super().forward(y, t)
+        return 0.5 * np.sum((np.asarray(y) - t) ** 2, axis=-1)
+
+
+@pytest.mark.guarantee("errors")
+@pytest.mark.parametrize(
+    "component, checks",
+    [(ReturnsNone, activation_checks), (RaisesTypeError, activation_checks),
+     (ValuePerSample, loss_checks)],
+    ids=["returns-none", "raises", "loss-per-sample"],
+)  # fmt: skip
+def test_every_check_fails_a_broken_component_as_a_conformance_error(component, checks):
+    """Before: AttributeError, TypeError or NumPy's "truth value of an array is ambiguous"
+    escaped from the kit's own code instead of a failed check."""
+    failed = 0
+    for check in checks(component):
+        try:
+            check()
+        except ConformanceError as error:
+            assert f"check {check.check!r} failed for {component.__name__}" in str(error)
+            failed += 1
+    assert failed >= 3
