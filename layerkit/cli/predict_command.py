@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 from pathlib import Path
 
 import click
@@ -22,7 +23,22 @@ SHOWN_DECIMALS = 4
 shown to six significant digits instead."""
 
 
-@click.command()
+class _Predict(click.Command):
+    """``predict`` with a hint for ``predict MODEL DATA``, which once was its form."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        positional = [arg for arg in args if not arg.startswith("-")]
+        if len(positional) == 2 and args[:2] == positional:
+            model, data = (shlex.quote(arg) for arg in positional)
+            raise click.UsageError(
+                f"the model and the data are options: layerkit predict --model {model} "
+                f"--data {data}",
+                ctx,
+            )
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=_Predict)
 @click.option("--model", "model_path", type=FILE, required=True, help="A saved model.")
 @click.option(
     "--data",

@@ -274,3 +274,10 @@ def test_a_device_is_not_read_as_data():
     assert DATA.convert("spirals", None, None) == "spirals"
     with pytest.raises(click.BadParameter, match="Did you mean 'spirals'"):
         DATA.convert("spiral", None, None)
+
+
+def test_predict_model_data_positionally_says_how_to_write_it(layerkit, model_file):
+    run = layerkit("predict", "m.npz", "new data.csv")
+    assert_one_line_error(
+        run, "layerkit predict --model m.npz --data 'new data.csv'", code=2
+    )  # click said only: Missing option '--model'
