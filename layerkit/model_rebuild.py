@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .dense import Dense
-from .errors import LayerkitError, ModelFileError
+from .errors import LayerkitError, ModelFileError, PluginError, UnknownComponentError
 from .layer import Layer
 from .loss import Loss
 from .model_archive import Members, read_array
@@ -32,7 +32,8 @@ from .model_format import (
     header_size_problem,
     json_problem,
 )
-from .registry import Component, activations, losses
+from .registry import Kind, failed_plugins, plugin_manager
+from .registry import _find as find_component
 from .sequential import Sequential
 from .validation import Array
 
@@ -242,43 +243,42 @@ class _Rebuild:
         )
 
     def activation(self, name: str, config: dict[str, Any]) -> Layer:
-        registered = self.registered(activations, "activation", name)
-        if name not in registered:
-            raise ModelFileError(self.missing("activation", name, registered))
-        try:
-            return registered[name].cls(**config)
-        except Exception as error:
-            raise ModelFileError(self.incompatible("activation", name, config, error)) from None
+        return self.component("activation", name, config)
 
     def loss(self, node: dict[str, Any] | None) -> Loss | None:
         if node is None:
             return None
-        name, config = node["name"], node.get("config", {})
-        registered = self.registered(losses, "loss", name)
-        if name not in registered:
-            raise ModelFileError(self.missing("loss", name, registered))
-        try:
-            return registered[name].cls(**config)
-        except Exception as error:
-            raise ModelFileError(self.incompatible("loss", name, config, error)) from None
+        return self.component("loss", node["name"], node.get("config", {}))
 
-    def registered(self, lookup: Any, kind: str, name: str) -> dict[str, Component]:
+    def component(self, kind: Kind, name: str, config: dict[str, Any]) -> Any:
+        """Build the ``kind`` registered as ``name``, found as `layerkit.activation` finds it."""
         try:
-            return lookup()
+            component = find_component(kind, name)
+        except (PluginError, UnknownComponentError) as refusal:  # contested, set aside, absent
+            raise ModelFileError(self.missing(kind, name, refusal)) from None
         except Exception as error:
             raise ModelFileError(
                 f"{self.path} needs the {kind} {name!r}, but the registered {kind}s cannot be "
                 f"listed ({type(error).__name__}: {error}); see `layerkit plugins`"
             ) from error
+        try:
+            return component.cls(**config)
+        except Exception as error:
+            raise ModelFileError(self.incompatible(kind, name, config, error)) from None
 
-    def missing(self, kind: str, name: str, registered: dict[str, Component]) -> str:
+    def missing(self, kind: str, name: str, refusal: LayerkitError) -> str:
+        """The registry's reason for refusing ``name``, and where the file says it came from."""
         saved = self.provenance.get((kind, name), {})
         plugin, distribution = saved.get("plugin"), saved.get("distribution")
-        if distribution:
+        version = f" {saved['version']}" if saved.get("version") else ""
+        if plugin and _present(plugin):  # installed, yet it cannot provide the name now
+            source = f"the file says it came from plugin {plugin!r}" + (
+                f" ({distribution}{version})" if distribution else ""
+            )
+        elif distribution:
             source = (
-                f"it was provided by plugin {plugin!r} from distribution {distribution} "
-                f"{saved.get('version') or ''}".rstrip()
-                + f"; install it (pip install {distribution}) to load this model"
+                f"it was provided by plugin {plugin!r} from distribution {distribution}{version}"
+                f"; install it (pip install {distribution}) to load this model"
             )
         elif plugin:
             source = (
@@ -287,10 +287,7 @@ class _Rebuild:
             )
         else:
             source = "the file does not say which plugin provided it"
-        return (
-            f"{self.path} needs the {kind} {name!r}, which no installed plugin provides "
-            f"(available: {', '.join(sorted(registered))}); {source}"
-        )
+        return f"{self.path} needs the {kind} {name!r}: {str(refusal).rstrip('.')}; {source}"
 
     def incompatible(self, kind: str, name: str, config: dict[str, Any], error: Exception) -> str:
         saved = self.provenance.get((kind, name), {})
@@ -315,3 +312,11 @@ class _Rebuild:
             )
         self.used.add(name)
         return value
+
+
+def _present(plugin: str) -> bool:
+    """Whether ``plugin`` is loaded or was set aside (it is there, but cannot help)."""
+    try:
+        return plugin_manager().has_plugin(plugin) or plugin in failed_plugins()
+    except Exception:  # a registry that cannot be read: say what the file says instead
+        return False

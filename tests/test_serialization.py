@@ -17,6 +17,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from plugins.broken_plugins import BROKEN, Absolute, Cube
 
 import layerkit as lk
 from layerkit import atomic_file, model_description, model_rebuild, serialization
@@ -29,6 +30,9 @@ from layerkit.errors import (
 )
 from layerkit.registry import reset_plugin_manager
 from layerkit.serialization import HEADER, load, read, save
+
+SET_ASIDE_HOOKS = [broken for broken in BROKEN if broken.whole and broken.source is None][:6]
+"""Plugins whose hook registers 'cube' and is then set aside as a whole (a sample)."""
 
 
 @pytest.fixture(autouse=True)
@@ -431,6 +435,59 @@ def test_missing_installed_plugin_names_its_distribution(model_file):
     message = str(raised.value)
     assert "'tanh_from_elsewhere'" in message
     assert "layerkit-elsewhere 1.2.3" in message and "pip install layerkit-elsewhere" in message
+
+
+def register_losses(name: str, **losses: type) -> None:
+    module = types.ModuleType(name)
+
+    def register_losses(register):
+        for loss_name, cls in losses.items():
+            register(loss_name, cls)
+
+    module.register_losses = lk.hookimpl(register_losses)
+    lk.plugin_manager().register(module, name=name)
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_a_component_two_plugins_register_is_refused_naming_both(tmp_path):
+    # load said "no installed plugin provides 'scaled'" of a name the registry set aside
+    # because two plugins register it; the registry's reason names both and how to choose
+    register("scales", scaled=Scaled)
+    register_losses("absolutes", absolute=Absolute)
+    save(lk.mlp([2, 3, 1], "scaled", seed=0), tmp_path / "activation.npz")
+    save(lk.mlp([2, 3, 1], seed=0), tmp_path / "loss.npz", loss=Absolute())
+    register("more_scales", scaled=Scaled)
+    register_losses("more_absolutes", absolute=Absolute)
+    for file, kind, name, plugins in [
+        ("activation.npz", "activation", "scaled", ("scales", "more_scales")),
+        ("loss.npz", "loss", "absolute", ("absolutes", "more_absolutes")),
+    ]:
+        with pytest.raises(ModelFileError) as raised:
+            read(tmp_path / file)
+        message = str(raised.value)
+        assert f"needs the {kind} {name!r}" in message
+        assert f"{kind} {name!r} is registered by 2 plugins" in message
+        assert all(f"{plugin!r}" in message for plugin in plugins)
+        assert "LAYERKIT_LOAD_PLUGINS" in message
+        assert "no installed plugin provides" not in message and "register that" not in message
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+@pytest.mark.parametrize("broken", SET_ASIDE_HOOKS, ids=[broken.id for broken in SET_ASIDE_HOOKS])
+def test_a_component_of_a_set_aside_plugin_is_refused_saying_why(broken, tmp_path, monkeypatch):
+    # the plugin that registers 'cube' is installed but set aside: load said nothing provides it
+    register("cubes", cube=Cube)
+    save(lk.mlp([2, 3, 1], "cube", seed=0), tmp_path / "m.npz")
+    reset_plugin_manager()
+    broken.install(monkeypatch, tmp_path)
+    with pytest.raises(ModelFileError) as raised:
+        load(tmp_path / "m.npz")
+    message = str(raised.value)
+    assert "needs the activation 'cube'" in message and "set aside" in message
+    assert broken.why in message and "plugin 'bad'" in message
+    assert "no installed plugin provides" not in message
 
 
 def test_installed_component_that_refuses_the_saved_options(model_file):
@@ -862,7 +919,7 @@ def test_saving_a_dense_only_model_does_not_need_the_registry(tmp_path, monkeypa
         raise lk.errors.PluginError("plugin 'bad' raised RuntimeError in register_activations")
 
     monkeypatch.setattr(model_description, "activations", broken)
-    monkeypatch.setattr(model_rebuild, "activations", broken)
+    monkeypatch.setattr(model_rebuild, "find_component", lambda kind, name: broken())
     net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sequential(lk.Dense(3, 1, seed=1)))
     save(net, tmp_path / "dense.npz")
     assert_same(net, load(tmp_path / "dense.npz"), np.ones((1, 2)))
