@@ -30,7 +30,7 @@ from .model_format import (
     json_problem,
     shown,
 )
-from .registry import BUILTIN, Component, activations, losses
+from .registry import BUILTIN, Component, activations, failed_plugins, losses
 from .sequential import Sequential
 from .validation import FLOAT_DTYPES, Array
 
@@ -79,6 +79,7 @@ def describe(
             raise UnsavableLayerError(
                 f"cannot save loss {shown(loss)}: its class {_qualified(type(loss))} is not a "
                 f"registered loss; register it via a plugin (a register_losses hook)"
+                f"{_set_aside()}"
             )
         header["loss"] = {"name": component.name, "config": _rebuildable(component, loss, "loss")}
         components[("loss", component.name)] = _component_record(component)
@@ -127,7 +128,7 @@ class _Describe:
                     f"cannot save {where} ({shown(layer)}): its class {_qualified(kind)} is "
                     f"neither Dense, Sequential nor a registered activation; register it via a "
                     f"plugin (a register_activations hook, see `layerkit plugins`) so that it can "
-                    f"be rebuilt by name"
+                    f"be rebuilt by name{_set_aside()}"
                 )
             node = {
                 "type": "activation",
@@ -210,6 +211,25 @@ def _registered(lookup: Any, kind: str, what: str) -> dict[type, Component]:
     for component in registered.values():
         found.setdefault(component.cls, component)
     return found
+
+
+def _set_aside() -> str:
+    """A note on the plugins the registry set aside, for a class it does not know.
+
+    A class two plugins register under one name, or whose plugin is broken, is not among the
+    registered components; the registry keeps no class for what it set aside, so all are named.
+    """
+    try:
+        failed = list(failed_plugins().values())
+    except Exception:  # a registry that cannot be read: the message stands without the note
+        return ""
+    if not failed:
+        return ""
+    more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    return (
+        f"; a plugin that registers it may be among those the registry set aside: "
+        f"{'; '.join(failed[:3])}{more} (see lk.failed_plugins())"
+    )
 
 
 def _component_record(component: Component) -> dict[str, Any]:

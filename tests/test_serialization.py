@@ -490,6 +490,29 @@ def test_a_component_of_a_set_aside_plugin_is_refused_saying_why(broken, tmp_pat
     assert "no installed plugin provides" not in message
 
 
+@pytest.mark.guarantee("files")
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_saving_a_component_the_registry_set_aside_says_why(tmp_path, monkeypatch):
+    # save said "neither Dense, Sequential nor a registered activation; register it" of a
+    # class two plugins register, or whose plugin was set aside
+    register("cubes", cube=Cube)
+    register("more_cubes", cube=Cube)
+    register_losses("absolutes", absolute=Absolute)
+    register_losses("more_absolutes", absolute=Absolute)
+    with pytest.raises(UnsavableLayerError) as raised:
+        save(lk.Sequential(lk.Dense(2, 2, seed=0), Cube()), tmp_path / "m.npz")
+    message = str(raised.value)
+    assert "registers activation 'cube', as does plugin 'more_cubes'" in message
+    with pytest.raises(UnsavableLayerError) as raised:
+        save(lk.mlp([2, 2], seed=0), tmp_path / "m.npz", loss=Absolute())
+    assert "registers loss 'absolute', as does plugin 'more_absolutes'" in str(raised.value)
+    reset_plugin_manager()
+    SET_ASIDE_HOOKS[0].install(monkeypatch, tmp_path)
+    with pytest.raises(UnsavableLayerError, match=SET_ASIDE_HOOKS[0].why):
+        save(lk.Sequential(lk.Dense(2, 2, seed=0), Cube()), tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
 def test_installed_component_that_refuses_the_saved_options(model_file):
     rewrite(model_file, lambda h: h["model"]["layers"][1]["config"].update(steepness=2))
     with pytest.raises(ModelFileError, match="cannot be built with the saved options"):
