@@ -70,7 +70,11 @@ class NoGradientError(LayerkitError, ValueError):
 
 
 class TrainingDivergedError(NonFiniteError):
-    """Training produced a non-finite loss; the parameters keep their last finite values."""
+    """Training produced a non-finite loss, value, gradient or parameter.
+
+    `fit` has restored the parameters to a copy it took when all were checked finite (the
+    message names the epoch it comes from) and reset the optimizer's state.
+    """
 
 
 class UnknownComponentError(LayerkitError, ValueError):
