@@ -248,7 +248,8 @@ def _check_writable(path: Path | None, option: str) -> None:
         return
     directory = path.parent
     if not directory.is_dir():
-        raise FileNotFoundError(f"{option}: the directory {str(directory)!r} does not exist")
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise FileNotFoundError(f"{option}: the directory {str(directory)!r} {problem}")
     if path.is_dir():
         raise IsADirectoryError(f"{option}: {str(path)!r} is a directory")
 

@@ -281,3 +281,9 @@ def test_predict_model_data_positionally_says_how_to_write_it(layerkit, model_fi
     assert_one_line_error(
         run, "layerkit predict --model m.npz --data 'new data.csv'", code=2
     )  # click said only: Missing option '--model'
+
+
+def test_an_output_inside_a_file_says_the_file_is_not_a_directory(layerkit, tmp_path):
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n")
+    run = layerkit("draw", "-o", "d.csv/net.svg")  # said: the directory 'd.csv' does not exist
+    assert_one_line_error(run, "--output", "'d.csv' is not a directory", code=1)
