@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ComponentTypeError
+from .errors import ComponentTypeError, NonFiniteError, ShapeError
 from .gradcheck import GradientCheck, gradcheck
 from .layer import Layer
 from .loss import Loss
@@ -42,7 +42,25 @@ __all__ = [
 GRADIENT_TOLERANCE = 1e-6
 """Largest accepted relative error between ``backward`` and finite differences (float64)."""
 
-_EXTREMES = np.array([[-1e4, -100.0, -1.0, 0.0, 1.0, 100.0, 1e4]])
+
+def _extremes(dtype: Any) -> np.ndarray:
+    """Finite inputs at the edges of ``dtype``: its largest and smallest numbers, the square
+    root of the largest (where squares overflow), ±710 and ±88/89 (where e^x overflows in
+    float64 and float32), ±1e4, a subnormal and both zeros, in one row."""
+    info = np.finfo(dtype)
+    edges = [
+        info.max,
+        np.sqrt(info.max),
+        710.0,
+        89.0,
+        88.0,
+        1e4,
+        100.0,
+        1.0,
+        info.smallest_subnormal,
+    ]
+    positive = np.array(edges, dtype=dtype)
+    return np.concatenate([-positive, [-0.0, 0.0], positive[::-1]]).astype(dtype)[None, :]
 
 
 class ConformanceError(AssertionError):
@@ -154,20 +172,46 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
             raise fail("no_mutation", "forward or backward wrote into the caller's array")
 
     def extreme_inputs() -> None:
+        # Finite input must give finite output, or a NonFiniteError saying the true result
+        # does not fit the dtype (a leaky ReLU with slope 2 at the largest float): never
+        # infinity or NaN handed back in silence, never a RuntimeWarning.
         for dtype in (np.float32, np.float64):
-            x = _EXTREMES.astype(dtype)
+            x = _extremes(dtype)
 
-            def run(x: np.ndarray = x) -> tuple[np.ndarray, np.ndarray]:
+            def run(x: np.ndarray = x) -> tuple[np.ndarray, np.ndarray] | None:
                 layer = factory()
-                y = layer.forward(x)
-                return y, layer.backward(np.ones_like(y))
+                try:
+                    y = layer.forward(x)
+                    return y, layer.backward(np.ones_like(y))
+                except NonFiniteError:
+                    return None
 
-            y, dx = _without_warnings(fail, dtype, run)
+            result = _without_warnings(fail, dtype, run)
+            if result is None:
+                continue
+            y, dx = result
             if not (np.all(np.isfinite(y)) and np.all(np.isfinite(dx))):
                 raise fail(
                     "extreme_inputs",
                     f"non-finite result for input {x.ravel()} in {np.dtype(dtype)}: "
                     f"forward {y.ravel()}, backward {dx.ravel()}",
+                )
+
+    def empty_batch() -> None:
+        # A batch of no samples maps to a batch of no samples (as in PyTorch), or is refused
+        # with a ShapeError; nothing else.
+        for dtype in (np.float32, np.float64):
+            layer = factory()
+            x = np.empty((0, 4), dtype=dtype)
+            try:
+                y = layer.forward(x)
+                dx = layer.backward(np.ones_like(y))
+            except ShapeError:
+                continue
+            if y.shape != x.shape or dx.shape != x.shape:
+                raise fail(
+                    "empty_batch",
+                    f"a batch of shape {x.shape} gave forward {y.shape}, backward {dx.shape}",
                 )
 
     def deterministic() -> None:
@@ -187,6 +231,7 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
         repeated_backward,
         no_mutation,
         extreme_inputs,
+        empty_batch,
         deterministic,
     )
 

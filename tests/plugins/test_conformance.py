@@ -78,6 +78,31 @@ class ReusesItsDerivative(lk.Activation):
         return self.slope  # backward multiplies into it: the next backward sees 2·grad
 
 
+class CubesSilently(lk.Activation):
+    """x³, exact up to ±1e4, infinite at the largest floats without a word (no warning: the
+    overflow is hidden by np.errstate)."""
+
+    derivative_at_most_one = True  # claims what is false, so backward skips its own check
+
+    def function(self, x):
+        with np.errstate(over="ignore"):
+            return x * x * x
+
+    def derivative(self, x, y):
+        with np.errstate(over="ignore"):
+            return 3 * x * x
+
+
+class DropsTheEmptyBatch(lk.Activation):
+    """Returns one row for a batch of none: the shape of the output depends on the batch."""
+
+    def function(self, x):
+        return x if len(x) else np.zeros((1, *x.shape[1:]), x.dtype)
+
+    def derivative(self, x, y):
+        return np.ones_like(y)
+
+
 class UpcastsFloat32(lk.Activation):
     def function(self, x):
         return x.astype(np.float64) * 2
@@ -93,6 +118,8 @@ class UpcastsFloat32(lk.Activation):
         (MutatesInput, "no_mutation", "wrote into the caller's array"),
         (Overflows, "extreme_inputs", "overflow"),
         (ReusesItsDerivative, "repeated_backward", "a second backward with the same gradient"),
+        (CubesSilently, "extreme_inputs", "non-finite result"),
+        (DropsTheEmptyBatch, "empty_batch", "a batch of shape (0, 4) gave forward (1, 4)"),
         (
             UpcastsFloat32,
             "shape_and_dtype",
@@ -100,6 +127,7 @@ class UpcastsFloat32(lk.Activation):
         ),
     ],
 )
+@pytest.mark.guarantee("gradients")
 def test_kit_fails_a_broken_activation(component, check, words):
     """The named check fails with a message naming check and component; so does the kit."""
     checks = {each.check: each for each in activation_checks(component)}
