@@ -20,15 +20,19 @@ import io
 import json
 import re
 import struct
+import tempfile
+import types
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plugins.broken_plugins import BROKEN, Absolute, Cube, plugin_module
 
 import layerkit as lk
 from layerkit import serialization
@@ -36,8 +40,11 @@ from layerkit.errors import (
     ComponentTypeError,
     ConfigurationError,
     ModelFileError,
+    PluginError,
+    UnknownComponentError,
     UnsavableLayerError,
 )
+from layerkit.registry import reset_plugin_manager
 from layerkit.serialization import HEADER
 
 pytestmark = pytest.mark.guarantee("files")
@@ -416,3 +423,83 @@ def test_paths_are_used_or_refused_with_layerkit_or_os_errors(saved, path):
                 assert_same(saved["model"], attempt(path))
         except (ComponentTypeError, ConfigurationError, OSError):
             pass
+
+
+# -------------------------------------------------------------------- refusing registries
+SAVED_BY = [
+    {},
+    {"plugin": "bad"},
+    {"plugin": "rival_0"},
+    {"plugin": "gone"},
+    {"plugin": "gone", "distribution": "layerkit-gone", "version": "2.0"},
+]
+"""Where a file may say its component came from: nowhere, an installed plugin, a gone one."""
+
+
+def rival(name: str, kind: str, component: str) -> types.ModuleType:
+    """A plugin registering ``component`` (cube or absolute) at run time, as ``name``."""
+    cls = Cube if kind == "activation" else Absolute
+
+    def register_component(register):
+        register(component, cls)
+
+    hook = "register_activations" if kind == "activation" else "register_losses"
+    return plugin_module(f"fake_{name}", **{hook: register_component})
+
+
+@SAVES
+@given(
+    broken=st.sampled_from(BROKEN),
+    kind=st.sampled_from(["activation", "loss"]),
+    rivals=st.integers(0, 2),
+    saved_by=st.sampled_from(SAVED_BY),
+)
+@pytest.mark.filterwarnings("ignore::layerkit.registry.PluginWarning")
+def test_a_component_the_registry_refuses_is_refused_with_its_reason(
+    saved, broken, kind, rivals, saved_by
+):
+    # load said "no installed plugin provides" a name two plugins register or a broken one does
+    name = "cube" if kind == "activation" else "absolute"
+    header = json.loads(json.dumps(saved["header"]))
+    if kind == "activation":
+        header["model"]["layers"][1] = {"type": "activation", "name": name, "config": {}}
+    else:
+        header["loss"] = {"name": name, "config": {}}
+    header["components"].append({"kind": kind, "name": name, **saved_by})
+    saved["path"].write_bytes(header_file(saved, encode(header)))
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory() as folder:
+        reset_plugin_manager()
+        try:
+            broken.install(patch, Path(folder))
+            for i in range(rivals):
+                lk.plugin_manager().register(rival(f"rival_{i}", kind, name), name=f"rival_{i}")
+            try:
+                (lk.activation if kind == "activation" else lk.loss)(name)
+                reason = None
+            except (PluginError, UnknownComponentError) as error:
+                reason = str(error).rstrip(".")
+            try:
+                read = serialization.read(saved["path"])
+            except ModelFileError as error:
+                message = str(error)
+                assert reason is not None and reason in message, message
+                assert "no installed plugin provides" not in message
+                if saved_by.get("plugin") in ("bad", "rival_0") and rivals:
+                    assert "install it" not in message and "register that plugin" not in message
+            else:
+                assert reason is None
+                assert isinstance(read.model, lk.Layer) and isinstance(read.loss, lk.Loss)
+            model = lk.Sequential(
+                lk.Dense(2, 2, seed=0), Cube() if kind == "activation" else lk.Sigmoid()
+            )
+            try:
+                serialization.save(
+                    model, saved["path"], loss=Absolute() if kind == "loss" else None
+                )
+            except UnsavableLayerError as error:
+                assert reason is not None
+                assert not lk.failed_plugins() or "set aside" in str(error)
+            else:
+                assert reason is None
+        finally:
+            reset_plugin_manager()
