@@ -3,7 +3,7 @@
 Nothing in the header is trusted before it has been checked: its size before it is parsed,
 its nesting before anything recurses into it, its format and version, the types of its
 parts, and every parameter's dtype and shape before its member is read. Layers are rebuilt
-from names through the registry, the same way as `layerkit.activation`, so a file never
+from names through the registry, the same way as ``lk.activation(name)``, so a file never
 names code to import or run; a member the header does not name is refused unread.
 """
 
@@ -251,7 +251,7 @@ class _Rebuild:
         return self.component("loss", node["name"], node.get("config", {}))
 
     def component(self, kind: Kind, name: str, config: dict[str, Any]) -> Any:
-        """Build the ``kind`` registered as ``name``, found as `layerkit.activation` finds it."""
+        """Build the ``kind`` registered as ``name``, found as ``lk.activation(name)`` finds it."""
         try:
             component = find_component(kind, name)
         except (PluginError, UnknownComponentError) as refusal:  # contested, set aside, absent

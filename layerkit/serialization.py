@@ -217,8 +217,10 @@ def load(path: PathLike) -> Layer:
     ModelFileError
         When the file is truncated, corrupted, not a layerkit model file, of a newer format
         version, holds a parameter with NaN or infinity (`save` never writes one), or needs an
-        activation that no installed plugin provides (the message names the activation and
-        the plugin and distribution that provided it when it was saved).
+        activation or loss the registry cannot provide: no plugin registers it, two plugins
+        do, or its plugin was set aside. The message gives the registry's reason, as
+        ``lk.activation(name)`` would, and the plugin and distribution the file says provided
+        it when it was saved.
     ComponentTypeError
         When ``path`` is not a path (``None``, a number).
     ConfigurationError
