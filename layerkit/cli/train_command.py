@@ -146,7 +146,7 @@ class _Number(click.ParamType):
     "--lr",
     type=_Number(0.0, None, low_open=True, high_open=False),
     help="Learning rate η > 0 [default: chosen from the data set and how the loss's gradient "
-    "reaches the output: 1 through a sigmoid/softmax output with l2/huber, 0.1 for "
+    "reaches the output: 1 through a sigmoid output with l2/huber (0.3 softmax), 0.1 for "
     "cross-entropy or a linear output, 0.03 for l1; 2, 0.5, 0.1 and 0.03 for half_adder].",
 )
 @click.option(

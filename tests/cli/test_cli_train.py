@@ -424,6 +424,7 @@ def test_readme_spirals_command_without_a_learning_rate_now_learns(layerkit):
         ["--loss", "binary_cross_entropy"],  # went 1.47 → 8.06 with exit 0
         ["--data", "moons", "--activation", "tanh"],  # went 0.72 → 2.01 with exit 0
         ["--data", "blobs", "--loss", "cross_entropy"],  # accuracy 0% with a sigmoid output
+        ["--data", "xor", "--output-activation", "softmax", "--activation", "softplus"],
     ],
 )
 def test_the_issues_failed_runs_now_learn_with_the_defaults(layerkit, arguments):
