@@ -19,6 +19,8 @@ weakest):
 
 - sigmoid/softmax output with l2 or huber: lr 1 (0.1 left sigmoid hidden units at 62% on
   spirals and 34% on xor after 100 epochs; 3 occasionally stuck relu on spirals);
+- a softmax output with l2 or huber (not a default, checked apart): lr 0.3 (at 1 softplus
+  and elu units stalled on xor at 54% and 76%);
 - cross_entropy, binary_cross_entropy (on probabilities or logits): lr 0.1 (0.3 left a
   relu net at 98% on moons, 1 and 3 left several activations at chance);
 - a linear output with l2 or huber: lr 0.1 (0.03 left sigmoid units at 80% on spirals);
