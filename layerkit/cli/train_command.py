@@ -7,6 +7,7 @@ chance is a failure: the command says so and what to change, writes nothing, and
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -54,6 +55,8 @@ MAX_PARAMETERS = 10_000_000
 MAX_STEP_VALUES = 50_000_000
 """Batch size × widest layer, at most: the activations one step keeps (400 MB in float64)."""
 PLOT_SUFFIXES = (".png",)
+INPUT_SCALE = 10.0
+"""Inputs larger than this saturate sigmoid units: a failed run then suggests scaling."""
 
 
 class _Number(click.ParamType):
@@ -265,6 +268,13 @@ def train(
         held = _evaluate(model, loss_function, dataset, x, t, held_out, threshold)
     chance = _chance(dataset, training)
     problem = _judge(run, after, chance, settings)
+    largest = float(np.max(np.abs(x))) if x.size else 0.0
+    if problem is not None and largest > INPUT_SCALE:
+        problem = dataclasses.replace(
+            problem,
+            advice=f"{problem.advice}; the inputs reach {largest:.3g}, and scaling them to "
+            f"about -1 to 1 often helps",
+        )
 
     written: list[str] = []
     if problem is None:

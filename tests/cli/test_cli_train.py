@@ -404,6 +404,17 @@ def test_failed_training_exits_1_and_writes_nothing(layerkit, tmp_path, argument
 
 
 @TRAINING
+def test_a_failure_on_large_inputs_suggests_scaling_them(layerkit, tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1000, size=(100, 2))
+    labels = (x[:, 0] > x[:, 1]).astype(int)
+    write_csv(tmp_path / "big.csv", ["a", "b", "label"], zip(*x.T, labels, strict=True))
+    line = failed(layerkit("train", "--data", "big.csv", "--lr", "1e6", "--save", "m.npz"))
+    assert "the inputs reach 99" in line and "scaling them" in line
+    assert not (tmp_path / "m.npz").exists()
+
+
+@TRAINING
 def test_readme_spirals_command_without_a_learning_rate_now_learns(layerkit):
     """Issue 13: without --lr 0.1 --momentum 0.9 it ended at 1.10555 → 16.8664, exit 0."""
     result = summary(
