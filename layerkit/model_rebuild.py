@@ -31,8 +31,10 @@ from .model_format import (
     MAX_NESTING,
     header_size_problem,
     json_problem,
+    shown,
 )
 from .registry import Kind, failed_plugins, plugin_manager
+from .registry import _build as build_component
 from .registry import _find as find_component
 from .sequential import Sequential
 from .validation import Array
@@ -258,45 +260,50 @@ class _Rebuild:
             raise ModelFileError(self.missing(kind, name, refusal)) from None
         except Exception as error:
             raise ModelFileError(
-                f"{self.path} needs the {kind} {name!r}, but the registered {kind}s cannot be "
+                f"{self.path} needs the {kind} {shown(name)}, but the registered {kind}s cannot be "
                 f"listed ({type(error).__name__}: {error}); see `layerkit plugins`"
             ) from error
-        try:
-            return component.cls(**config)
-        except Exception as error:
+        try:  # as lk.activation builds it: a SystemExit or a non-instance is a layerkit error
+            return build_component(component, config)
+        except LayerkitError as error:
             raise ModelFileError(self.incompatible(kind, name, config, error)) from None
 
     def missing(self, kind: str, name: str, refusal: LayerkitError) -> str:
         """The registry's reason for refusing ``name``, and where the file says it came from."""
-        saved = self.provenance.get((kind, name), {})
-        plugin, distribution = saved.get("plugin"), saved.get("distribution")
-        version = f" {saved['version']}" if saved.get("version") else ""
+        plugin, distribution, version = self.saved_by(kind, name)
         if plugin and _present(plugin):  # installed, yet it cannot provide the name now
-            source = f"the file says it came from plugin {plugin!r}" + (
+            source = f"the file says it came from plugin {shown(plugin)}" + (
                 f" ({distribution}{version})" if distribution else ""
             )
         elif distribution:
             source = (
-                f"it was provided by plugin {plugin!r} from distribution {distribution}{version}"
+                f"it was provided by plugin {shown(plugin)} from distribution {distribution}"
+                f"{version}"
                 f"; install it (pip install {distribution}) to load this model"
             )
         elif plugin:
             source = (
-                f"it was provided by plugin {plugin!r}, registered at run time (not an "
+                f"it was provided by plugin {shown(plugin)}, registered at run time (not an "
                 f"installed distribution); register that plugin before loading"
             )
         else:
             source = "the file does not say which plugin provided it"
-        return f"{self.path} needs the {kind} {name!r}: {str(refusal).rstrip('.')}; {source}"
+        return f"{self.path} needs the {kind} {shown(name)}: {str(refusal).rstrip('.')}; {source}"
 
     def incompatible(self, kind: str, name: str, config: dict[str, Any], error: Exception) -> str:
-        saved = self.provenance.get((kind, name), {})
+        plugin, distribution, version = self.saved_by(kind, name)
         return (
-            f"{self.path}: the installed {kind} {name!r} cannot be built with the saved options "
-            f"{str(config)[:200]} ({type(error).__name__}: {error}); the file was written with "
-            f"{saved.get('distribution') or saved.get('plugin') or 'an unknown plugin'} "
-            f"{saved.get('version') or ''}".rstrip()
+            f"{self.path}: the installed {kind} {shown(name)} cannot be built with the saved "
+            f"options {str(config)[:200]} ({type(error).__name__}: {error}); the file was "
+            f"written with {distribution or str(plugin or 'an unknown plugin')[:80]}{version}"
         )
+
+    def saved_by(self, kind: str, name: str) -> tuple[Any, str, str]:
+        """The plugin, distribution and version (after a space) the file names, cut short."""
+        saved = self.provenance.get((kind, name), {})
+        plugin, distribution = saved.get("plugin"), saved.get("distribution")
+        version = f" {str(saved['version'])[:40]}" if saved.get("version") else ""
+        return plugin, str(distribution)[:80] if distribution else "", version
 
     def parameter(self, name: str) -> Array:
         expected = self.parameters.get(name)
@@ -314,7 +321,7 @@ class _Rebuild:
         return value
 
 
-def _present(plugin: str) -> bool:
+def _present(plugin: Any) -> bool:
     """Whether ``plugin`` is loaded or was set aside (it is there, but cannot help)."""
     try:
         return plugin_manager().has_plugin(plugin) or plugin in failed_plugins()

@@ -513,6 +513,47 @@ def test_saving_a_component_the_registry_set_aside_says_why(tmp_path, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
+class Posing(Absolute):
+    """A loss whose class hands back something else for some options (its __new__ does)."""
+
+    def __new__(cls, pose: bool = False):
+        return 42 if pose else super().__new__(cls)
+
+    def __init__(self, pose: bool = False) -> None:
+        self.pose = pose
+
+    def config(self):
+        return {"pose": self.pose}
+
+
+class Exiting(Scaled):
+    """An activation whose constructor ends the program for some options."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        if scale < 0:
+            sys.exit(3)
+        super().__init__(scale)
+
+
+@pytest.mark.guarantee("files")
+def test_a_class_that_builds_something_else_or_exits_is_a_model_file_error(tmp_path):
+    # load built components by calling the class itself: a loss whose class returned 42 was
+    # returned as the loss, and a class calling sys.exit ended the program (lk.activation and
+    # lk.loss turn both into layerkit errors)
+    register("exits", exiting=Exiting)
+    register_losses("poses", posing=Posing)
+    path = tmp_path / "m.npz"
+    save(lk.Sequential(lk.Dense(2, 2, seed=0), Exiting()), path, loss=Posing())
+    for edit in [
+        lambda h: h["loss"]["config"].update(pose=True),
+        lambda h: h["model"]["layers"][1]["config"].update(scale=-1.0),
+    ]:
+        save(lk.Sequential(lk.Dense(2, 2, seed=0), Exiting()), path, loss=Posing())
+        rewrite(path, edit)
+        with pytest.raises(ModelFileError, match="cannot be built with the saved options"):
+            read(path)
+
+
 def test_installed_component_that_refuses_the_saved_options(model_file):
     rewrite(model_file, lambda h: h["model"]["layers"][1]["config"].update(steepness=2))
     with pytest.raises(ModelFileError, match="cannot be built with the saved options"):
