@@ -33,7 +33,7 @@ from .model_format import (
     json_problem,
     shown,
 )
-from .registry import Kind, failed_plugins, plugin_manager
+from .registry import Component, Kind, failed_plugins, plugin_manager
 from .registry import _build as build_component
 from .registry import _find as find_component
 from .sequential import Sequential
@@ -160,6 +160,9 @@ class _Rebuild:
         self.parameters: dict[str, dict[str, Any]] = header["parameters"]
         self.used: set[str] = set()
         self.provenance = {(c["kind"], c["name"]): c for c in header.get("components", [])}
+        # Each name is looked up once: a lookup asks every plugin, and a header may hold
+        # 100,000 activation layers.
+        self.found: dict[tuple[str, str], Component] = {}
 
     def model_and_loss(self) -> tuple[Layer, Loss | None]:
         header = self.header
@@ -254,8 +257,9 @@ class _Rebuild:
 
     def component(self, kind: Kind, name: str, config: dict[str, Any]) -> Any:
         """Build the ``kind`` registered as ``name``, found as ``lk.activation(name)`` finds it."""
+        component = self.found.get((kind, name))
         try:
-            component = find_component(kind, name)
+            component = component or find_component(kind, name)
         except (PluginError, UnknownComponentError) as refusal:  # contested, set aside, absent
             raise ModelFileError(self.missing(kind, name, refusal)) from None
         except Exception as error:
@@ -263,6 +267,7 @@ class _Rebuild:
                 f"{self.path} needs the {kind} {shown(name)}, but the registered {kind}s cannot be "
                 f"listed ({type(error).__name__}: {error}); see `layerkit plugins`"
             ) from error
+        self.found[(kind, name)] = component
         try:  # as lk.activation builds it: a SystemExit or a non-instance is a layerkit error
             return build_component(component, config)
         except LayerkitError as error:
