@@ -9,6 +9,7 @@ any rows of the data, ``_chance`` the accuracy of always giving the most common 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,20 +242,25 @@ def _judge(
     run: _Run, after: _Evaluation, chance: float | None, settings: _Settings
 ) -> _Problem | None:
     now = f"{settings.lr:.4g}"
-    lower = f"a lower --lr (now {now}), e.g. --lr {settings.lr / 10:.4g}"
+    lower = f"Try a lower --lr (now {now}), e.g. --lr {settings.lr / 10:.4g}"
+    longer = (
+        f"Train longer (--epochs, now {settings.epochs}), or change --lr (now {now}) "
+        f"or --activation"
+    )
     if run.diverged is not None:
-        return _Problem(run.diverged, f"Try {lower}")
-    if not after.loss < run.initial:
+        return _Problem(run.diverged, lower)
+    if after.loss > run.initial or not math.isfinite(after.loss):
         return _Problem(
             f"the loss rose from {run.initial:.6g} before training to {after.loss:.6g} after",
-            f"Try {lower}",
+            lower,
         )
+    if not after.loss < run.initial:
+        return _Problem(f"the loss did not fall from {run.initial:.6g}", longer)
     accuracy = after.accuracy
     if accuracy is not None and chance is not None and accuracy <= chance and accuracy < 1:
         return _Problem(
-            f"the accuracy, {100 * after.accuracy:.1f}%, is no better than chance "
+            f"the accuracy, {100 * accuracy:.1f}%, is no better than chance "
             f"({100 * chance:.1f}%, always giving the most common answer)",
-            f"Train longer (--epochs, now {settings.epochs}), or change --lr (now {now}) "
-            f"or --activation",
+            longer,
         )
     return None

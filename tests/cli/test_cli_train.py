@@ -409,7 +409,9 @@ def test_a_failure_on_large_inputs_suggests_scaling_them(layerkit, tmp_path):
     x = rng.uniform(0, 1000, size=(100, 2))
     labels = (x[:, 0] > x[:, 1]).astype(int)
     write_csv(tmp_path / "big.csv", ["a", "b", "label"], zip(*x.T, labels, strict=True))
-    line = failed(layerkit("train", "--data", "big.csv", "--lr", "1e6", "--save", "m.npz"))
+    line = failed(
+        layerkit("train", "--data", "big.csv", "--epochs", "1", "--lr", "1e-9", "--save", "m.npz")
+    )
     assert "the inputs reach 99" in line and "scaling them" in line
     assert not (tmp_path / "m.npz").exists()
 
