@@ -48,13 +48,14 @@ def rebuild(
     Returns the header, the model with its parameters, the loss (or ``None``) and the
     components the file says the model needs, one record per kind and name.
     """
-    header = read_header(path, archive, members)
+    header = _read_header(path, archive, members)
     rebuilt = _Rebuild(path, header, archive, members)
     model, loss = rebuilt.model_and_loss()
     return header, model, loss, list(rebuilt.provenance.values())
 
 
-def read_header(path: Path, archive: zipfile.ZipFile, members: Members) -> dict[str, Any]:
+def _read_header(path: Path, archive: zipfile.ZipFile, members: Members) -> dict[str, Any]:
+    """Read, parse and check the header, refusing what `save` never writes."""
     raw = read_array(path, archive, members[HEADER + ".npy"], HEADER, "uint8", None).tobytes()
     problem = header_size_problem(raw)  # before parsing: JSON takes ~25x its size in objects
     if problem is not None:
