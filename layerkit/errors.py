@@ -89,8 +89,9 @@ class ModelFileError(LayerkitError, ValueError):
     """A model file cannot be loaded.
 
     It is truncated, corrupted, not a layerkit model at all, written in a format version this
-    layerkit does not read, or it needs an activation or loss that no installed plugin
-    provides. The message names the file and the problem.
+    layerkit does not read, or it needs an activation or loss that the registry cannot provide
+    (no plugin registers it, two plugins do, or its plugin was set aside). The message names
+    the file and the problem.
     """
 
 
