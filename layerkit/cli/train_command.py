@@ -234,7 +234,7 @@ def train(
         ("--loss", "loss", loss),
     ):
         _usage(lambda kind=kind, spec=spec: _check_component(kind, spec), option)
-    _check_outputs(save_path, plot_path)
+    _check_outputs(save_path, plot_path, data)
 
     dataset = _load(data, targets, task, samples, seed)
     loss_function = _usage(lambda: _loss(loss), "--loss")
@@ -350,14 +350,29 @@ def _usage(action: Callable[[], Any], option: str) -> Any:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from error
 
 
-def _check_outputs(save_path: Path | None, plot_path: Path | None) -> None:
-    """Refuse before any work a --plot name that is no PNG and a directory not writable."""
+def _check_outputs(save_path: Path | None, plot_path: Path | None, data: str) -> None:
+    """Refuse before any work a --plot name that is no PNG, a directory not writable, and an
+    output that would overwrite the data file or the other output."""
     if plot_path is not None and plot_path.suffix.lower() not in PLOT_SUFFIXES:
         raise click.BadParameter(
             f"the loss curve is written as a PNG image: give a file name ending in .png, "
             f"not {str(plot_path)!r}",
             param_hint="'--plot'",
         )
+    outputs: list[tuple[Path | None, str]] = [(save_path, "--save"), (plot_path, "--plot")]
+    if plot_path is not None:
+        outputs.append((plotting.boundary_path(plot_path), "--plot (its boundary picture)"))
+    seen = {_same_file_key(Path(data)): "--data"} if data not in BUILTIN_DATA else {}
+    for path, option in outputs:
+        if path is None:
+            continue
+        key = _same_file_key(path)
+        if key in seen:
+            raise click.BadParameter(
+                f"{str(path)!r} is also {seen[key]}: writing it would overwrite that file",
+                param_hint=f"'{option.split()[0]}'",
+            )
+        seen[key] = option
     for path, option in ((save_path, "--save"), (plot_path, "--plot")):
         if path is None:
             continue
@@ -369,6 +384,11 @@ def _check_outputs(save_path: Path | None, plot_path: Path | None) -> None:
             )
     if plot_path is not None:
         plotting.require_matplotlib()
+
+
+def _same_file_key(path: Path) -> str:
+    """One spelling per file, ``./m.npz`` and ``m.npz`` alike (the file need not exist)."""
+    return os.path.normcase(os.path.abspath(path))
 
 
 def _load(

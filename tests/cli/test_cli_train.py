@@ -310,6 +310,9 @@ NOT_A_NUMBER = "a,b,label\n0,1,x\n1,oops,y\n"
         (["--save", "no/such/dir/m.npz"], ["--save", "does not exist"], 1),
         (["--plot", "loss.txt"], ["--plot", "PNG", "loss.txt"], 2),
         (["--plot", "loss"], ["--plot", "PNG"], 2),
+        (["--data", "good.csv", "--save", "./good.csv"], ["--save", "overwrite", "--data"], 2),
+        (["--save", "l.png", "--plot", "l.png"], ["--plot", "overwrite", "--save"], 2),
+        (["--save", "l-boundary.png", "--plot", "l.png"], ["--plot", "boundary"], 2),
         (["--frobnicate"], ["No such option"], 2),
     ],
 )
