@@ -5,7 +5,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PIP    := $(BIN)/python -m pip --disable-pip-version-check install --quiet
+# -qq: pip prints errors only, so a failed install stands out (not every package's warnings).
+PIP    := $(BIN)/python -m pip --disable-pip-version-check install --quiet --quiet
 # Extra arguments for `python -m venv` (the tests of this Makefile pass --without-pip).
 VENV_ARGS :=
 

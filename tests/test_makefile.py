@@ -202,6 +202,11 @@ def test_a_failed_docs_build_leaves_no_strict_marker(project: Path) -> None:
     assert not (project / "site" / ".built-strictly").exists()
 
 
+def test_pip_prints_only_its_errors() -> None:
+    pip = re.search(r"^PIP\s*:= (.*)$", MAKEFILE.read_text(), re.M)
+    assert pip is not None and " install --quiet --quiet" in pip.group(1)
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M)
