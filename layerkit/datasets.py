@@ -199,4 +199,9 @@ def _classes(classes: int, who: str) -> int:
     classes = positive_int(classes, who, "classes")
     if classes < 2:
         raise ConfigurationError(f"{who} expects at least 2 classes, got classes={classes}")
+    if classes > np.iinfo(np.int64).max:  # the labels are int64
+        raise ConfigurationError(
+            f"{who} expects at most {np.iinfo(np.int64).max} classes (its labels are int64), "
+            f"got a number of {len(str(classes))} digits"
+        )
     return classes

@@ -255,6 +255,8 @@ def test_a_dense_layer_too_large_for_memory(out_features):
         (lambda: datasets.circles(noise=float("nan")), "noise=nan"),
         (lambda: datasets.spirals(classes=1), "at least 2 classes"),
         (lambda: datasets.blobs(classes=0), "classes=0"),
+        (lambda: datasets.spirals(samples=1, classes=10**300), "its labels are int64"),
+        (lambda: datasets.blobs(classes=2**63), "its labels are int64"),
         (lambda: datasets.load("xor", bogus=1), "no option 'bogus'"),
         (lambda: datasets.one_hot(np.array([], dtype=int)), "pass classes"),
         (lambda: datasets.one_hot([0, 1], classes="2"), "classes='2'"),
