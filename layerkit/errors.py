@@ -109,7 +109,8 @@ class DataFileError(LayerkitError, ValueError):
 class MissingDependencyError(LayerkitError, ImportError):
     """An optional feature needs a package that is not installed.
 
-    The message says how to install it, e.g. ``pip install "layerkit[plot]"`` for plotting.
+    The message says how to install it with the pip of the running Python, e.g.
+    ``python -m pip install matplotlib`` for plotting.
     Unlike the other errors it derives from ``ImportError``.
     """
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .dense import Dense
 from .errors import LayerkitError, ModelFileError, PluginError, UnknownComponentError
+from .install_hints import distribution_hint
 from .layer import Layer
 from .loss import Loss
 from .model_archive import Members, read_array
@@ -285,7 +286,8 @@ class _Rebuild:
             source = (
                 f"it was provided by plugin {shown(plugin)} from distribution {distribution}"
                 f"{version}"
-                f"; install it (pip install {distribution}) to load this model"
+                f"; install it to load this model, "
+                f"{distribution_hint(distribution, version.strip() or None)}"
             )
         elif plugin:
             source = (

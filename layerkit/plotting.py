@@ -1,8 +1,9 @@
 """Pictures of training as PNG files: the loss curve and a learned decision boundary.
 
-Needs matplotlib (``pip install "layerkit[plot]"``); without it each function raises
-`MissingDependencyError` saying so. Figures are drawn with matplotlib's Agg canvas directly,
-never through ``pyplot``, so nothing opens a window and no global state changes.
+Needs matplotlib (the ``plot`` extra: ``pip install -e ".[plot]"`` from a clone); without it
+each function raises `MissingDependencyError` saying so. Figures are drawn with matplotlib's
+Agg canvas directly, never through ``pyplot``, so nothing opens a window and no global state
+changes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import ConfigurationError, MissingDependencyError, ShapeError
+from .install_hints import pip_install
 from .layer import Layer
 
 __all__ = ["boundary_path", "plot_decision_boundary", "plot_loss", "require_matplotlib"]
@@ -30,7 +32,7 @@ def require_matplotlib() -> None:
     except ImportError as error:
         raise MissingDependencyError(
             f"plotting needs matplotlib, which is not installed ({error}); install it with: "
-            f'pip install "layerkit[plot]"'
+            f"{pip_install('matplotlib')}"
         ) from None
 
 

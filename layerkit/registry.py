@@ -52,6 +52,7 @@ from .errors import (
     PluginError,
     UnknownComponentError,
 )
+from .install_hints import distribution_hint, first_party_provider
 from .layer import Layer
 from .loss import Loss
 
@@ -445,10 +446,17 @@ def _find(kind: Kind, name: str) -> Component:
         if failed
         else ""
     )
+    provider = first_party_provider(kind, name)
+    more = (
+        f"{name!r} is provided by the first-party plugin {provider}; install it "
+        f"{distribution_hint(provider)}."
+        if provider
+        else "A plugin may provide more: install a package that registers it under the "
+        "'layerkit' entry-point group (see `layerkit plugins`)."
+    )
     raise UnknownComponentError(
         f"no {kind} named {_shown(name)}.{suggestion} Available: "
-        f"{', '.join(sorted(registered))}. A plugin may provide more: install a package that "
-        f"registers it under the 'layerkit' entry-point group (see `layerkit plugins`).{set_aside}"
+        f"{', '.join(sorted(registered))}. {more}{set_aside}"
     )
 
 

@@ -434,7 +434,8 @@ def test_missing_installed_plugin_names_its_distribution(model_file):
         load(model_file)
     message = str(raised.value)
     assert "'tanh_from_elsewhere'" in message
-    assert "layerkit-elsewhere 1.2.3" in message and "pip install layerkit-elsewhere" in message
+    assert "layerkit-elsewhere 1.2.3" in message
+    assert f"{sys.executable} -m pip install layerkit-elsewhere==1.2.3" in message
 
 
 def register_losses(name: str, **losses: type) -> None:

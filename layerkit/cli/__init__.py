@@ -8,7 +8,8 @@ Run ``layerkit --help`` (or ``python -m layerkit.cli --help``) for the commands:
   its formula;
 - ``layerkit predict``, ``layerkit draw``, ``layerkit plugins`` and ``layerkit check``.
 
-The command line needs the optional packages click and tqdm (``pip install "layerkit[cli]"``);
+The command line needs the optional packages click and tqdm (the ``cli`` extra,
+``pip install -e ".[cli]"`` from a clone);
 this module only imports them when `main` runs, and says how to install them if they are
 missing.
 
@@ -23,9 +24,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from ..install_hints import pip_install
+
 __all__ = ["main"]
 
-INSTALL_HINT = 'pip install "layerkit[cli]"'
+INSTALL_HINT = pip_install("click", "tqdm")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

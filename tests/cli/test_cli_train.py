@@ -330,7 +330,7 @@ def test_errors_are_one_line(layerkit, tmp_path, arguments, fragments, code):
 def test_plot_without_matplotlib_is_a_clear_error(layerkit, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     line = assert_one_line_error(layerkit("train", "--plot", "loss.png"), code=1)
-    assert 'pip install "layerkit[plot]"' in line
+    assert f"{sys.executable} -m pip install matplotlib" in line
 
 
 # ------------------------------------------------------------- losses that do not fit
