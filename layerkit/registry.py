@@ -452,7 +452,7 @@ def _find(kind: Kind, name: str) -> Component:
         f"{distribution_hint(provider)}."
         if provider
         else "A plugin may provide more: install a package that registers it under the "
-        "'layerkit' entry-point group (see `layerkit plugins`)."
+        "'layerkit' entry-point group; `layerkit plugins` lists what is installed."
     )
     raise UnknownComponentError(
         f"no {kind} named {_shown(name)}.{suggestion} Available: "
