@@ -58,11 +58,7 @@ def check(ctx: click.Context, directory: Path, only: str | None) -> None:
             click.echo(line)
     passed = sum(grade.passed for grade in grades)
     todo = sum(grade.status == "todo" for grade in grades)
-    things = ("function" if level == "functions" else "class") + ("" if len(grades) == 1 else "es")
-    things = things.replace("functiones", "functions")
-    click.echo(
-        f"{passed} of {len(grades)} {things} pass" + (f", {todo} not done yet" if todo else "")
-    )
+    click.echo(f"{passed} of {len(grades)} pass" + (f", {todo} not done yet" if todo else ""))
     if passed < len(grades):
         ctx.exit(1)
     if level == "functions" and only is None:

@@ -46,9 +46,5 @@ def shown(value: object) -> str:
             value, precision=4, separator=", ", max_line_width=10_000, suppress_small=False
         )
         numbers = " ".join(numbers.split())
-        return f"{numbers}  ({_shape(value.shape)} {value.dtype})"
+        return f"{numbers}  (shape {value.shape}, {value.dtype})"
     return repr(value)
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "scalar" if not shape else "×".join(map(str, shape))

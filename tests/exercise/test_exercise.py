@@ -57,7 +57,7 @@ def test_start_then_check_reports_every_function_not_done(tmp_path):
     assert run.exit_code == 1
     lines = run.stdout.splitlines()
     assert lines[:7] == [f"· {name}: not done yet" for name in FUNCTIONS]
-    assert lines[7] == "0 of 7 functions pass, 7 not done yet"
+    assert lines[7] == "0 of 7 pass, 7 not done yet"
 
 
 def test_the_template_states_each_formula_and_links_the_derivation(tmp_path):
@@ -83,7 +83,7 @@ def test_right_solutions_pass_and_train_the_half_adder(tmp_path):
     run = layerkit("exercise", "check", str(tmp_path))
     assert run.exit_code == 0, run.stdout
     lines = run.stdout.splitlines()
-    assert lines[:8] == [f"✓ {name}" for name in FUNCTIONS] + ["7 of 7 functions pass"]
+    assert lines[:8] == [f"✓ {name}" for name in FUNCTIONS] + ["7 of 7 pass"]
     losses = [float(line.split()[-1]) for line in lines if line.strip().startswith("epoch")]
     assert len(losses) >= 4
     assert all(later < earlier for earlier, later in itertools.pairwise(losses))
@@ -123,7 +123,7 @@ def test_only_grades_one_function_and_refuses_an_unknown_name(tmp_path):
     write(tmp_path, sigmoid=RIGHT["sigmoid"])
     run = layerkit("exercise", "check", str(tmp_path), "--only", "sigmoid")
     assert run.exit_code == 0
-    assert run.stdout.splitlines() == ["✓ sigmoid", "1 of 1 function pass"]
+    assert run.stdout.splitlines() == ["✓ sigmoid", "1 of 1 pass"]
     wrong = layerkit("exercise", "check", str(tmp_path), "--only", "softmax")
     assert wrong.exit_code == 2
     assert wrong.stderr.count("\n") == 1 and "sigmoid_derivative" in wrong.stderr
@@ -172,7 +172,7 @@ def test_layers_start_then_check_reports_both_not_done(tmp_path):
     assert run.stdout.splitlines() == [
         "· Tanh: not done yet",
         "· Dense: not done yet",
-        "0 of 2 classes pass, 2 not done yet",
+        "0 of 2 pass, 2 not done yet",
     ]
 
 
@@ -180,7 +180,7 @@ def test_a_right_tanh_and_dense_pass(tmp_path):
     write(tmp_path, "layers", Tanh=TANH, Dense=DENSE)
     run = layerkit("exercise", "check", str(tmp_path))
     assert run.exit_code == 0, run.stdout
-    assert run.stdout.splitlines() == ["✓ Tanh", "✓ Dense", "2 of 2 classes pass"]
+    assert run.stdout.splitlines() == ["✓ Tanh", "✓ Dense", "2 of 2 pass"]
 
 
 @pytest.mark.parametrize(
