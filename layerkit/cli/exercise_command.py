@@ -8,11 +8,12 @@ import click
 
 from .. import exercise as exercises
 from ..errors import ExerciseFileError
+from .error_handling import _Group
 
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
 
 
-@click.group()
+@click.group(cls=_Group)
 def exercise() -> None:
     """Write the formulas of backpropagation yourself, and have layerkit grade them.
 
@@ -23,7 +24,7 @@ def exercise() -> None:
 
 
 @exercise.command()
-@click.argument("directory", type=DIRECTORY)
+@click.argument("directory", type=DIRECTORY, metavar="DIR")
 @click.option(
     "--level",
     type=click.Choice(exercises.LEVELS),
@@ -39,7 +40,7 @@ def start(directory: Path, level: str, force: bool) -> None:
 
 
 @exercise.command()
-@click.argument("directory", type=DIRECTORY)
+@click.argument("directory", type=DIRECTORY, metavar="DIR")
 @click.option("--only", metavar="NAME", help="Grade only this function (or class).")
 @click.pass_context
 def check(ctx: click.Context, directory: Path, only: str | None) -> None:
