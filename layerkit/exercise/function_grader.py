@@ -105,13 +105,9 @@ FUNCTIONS: dict[str, Exercise] = {
             lambda h, delta_next, u: _slope(h) * (delta_next @ u.T),
             [
                 (
-                    "u instead of uᵀ: δ⁽¹⁾ = h(1 − h) ⊙ (δ⁽²⁾ uᵀ), delta_next @ u.T",
+                    "u instead of uᵀ (or u @ δ⁽²⁾, right for one sample only): δ⁽¹⁾ = h(1 − h) ⊙ "
+                    "(δ⁽²⁾ uᵀ), delta_next @ u.T",
                     lambda h, delta_next, u: _slope(h) * (delta_next @ u),
-                ),
-                (
-                    "u @ δ works for one sample only: for a batch of rows it is δ⁽²⁾ uᵀ, "
-                    "delta_next @ u.T",
-                    lambda h, delta_next, u: _slope(h) * (u @ delta_next),
                 ),
                 (
                     "a missing h(1 − h): δ⁽¹⁾ = h(1 − h) ⊙ (δ⁽²⁾ uᵀ)",

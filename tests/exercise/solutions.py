@@ -55,6 +55,33 @@ MISTAKES = [
     ),
     ("sgd_update", "def sgd_update(w, grad, lr):\n    return w + lr * grad\n", "a sign"),
     (
+        "sigmoid_derivative",
+        "def sigmoid_derivative(y):\n    s = 1 / (1 + np.exp(-y))\n    return s * (1 - s)\n",
+        "applied σ again",
+    ),
+    (
+        "hidden_delta",
+        "def hidden_delta(h, delta_next, u):\n    return h * (1 - h) * (u @ delta_next)\n",
+        "u @ δ⁽²⁾, right for one sample only",
+    ),
+    (
+        "weight_gradient",
+        "def weight_gradient(x, delta):\n    return x.T @ delta\n",
+        "outer product",
+    ),
+    (
+        "weight_gradient",
+        "def weight_gradient(x, delta):\n"
+        "    return np.outer(delta, x) if x.ndim == 1 else delta.T @ x\n",
+        "δᵀx instead of xᵀδ",
+    ),
+    (
+        "bias_gradient",
+        "def bias_gradient(delta):\n    return delta.sum(axis=-1)\n",
+        "summed over the units",
+    ),
+    ("sgd_update", "def sgd_update(w, grad, lr):\n    return w - grad\n", "missing learning rate"),
+    (
         "sgd_update",
         "def sgd_update(w, grad, lr):\n    w -= lr * grad\n    return w\n",
         "modified its input w",
