@@ -14,6 +14,7 @@ __all__ = [
     "ConfigurationError",
     "DTypeError",
     "DataFileError",
+    "ExerciseFileError",
     "GradientCheckError",
     "LayerkitError",
     "MissingDependencyError",
@@ -75,6 +76,10 @@ class TrainingDivergedError(NonFiniteError):
     `fit` has restored the parameters to a copy it took when all were checked finite (the
     message names the epoch it comes from) and reset the optimizer's state.
     """
+
+
+class ExerciseFileError(LayerkitError, ValueError):
+    """An exercise file cannot be written (it exists) or graded (missing, or does not import)."""
 
 
 class UnknownComponentError(LayerkitError, ValueError):

@@ -13,6 +13,7 @@ from .. import __version__
 from .check_command import check
 from .draw_command import draw
 from .error_handling import _Group
+from .exercise_command import exercise
 from .explain_command import explain
 from .plugins_command import plugins
 from .predict_command import predict
@@ -37,5 +38,5 @@ def cli() -> None:
     """
 
 
-for command in (train, explain, predict, draw, plugins, check):
+for command in (train, explain, predict, draw, plugins, check, exercise):
     cli.add_command(command)
