@@ -294,17 +294,36 @@ def _contrast(rgb_a: str, rgb_b: str) -> float:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("scheme", "flags"), [("light", ()), ("dark", ("--force-dark-mode",))])
+@pytest.mark.parametrize(
+    ("scheme", "flags", "host", "dark"),
+    [
+        ("light", (), "", False),
+        ("dark", ("--force-dark-mode",), "", True),
+        # A host page's own scheme wins: MkDocs Material's toggle, JupyterLab's theme.
+        ("material-slate", (), ' data-md-color-scheme="slate"', True),
+        ("material-default", ("--force-dark-mode",), ' data-md-color-scheme="default"', False),
+        ("jupyterlab-dark", (), ' data-jp-theme-light="false"', True),
+    ],
+)
 def test_light_and_dark_are_readable(
-    chromium: Path, tmp_path: Path, artifacts: Path, scheme: str, flags: tuple[str, ...]
+    chromium: Path,
+    tmp_path: Path,
+    artifacts: Path,
+    scheme: str,
+    flags: tuple[str, ...],
+    host: str,
+    dark: bool,
 ) -> None:
     page = tmp_path / "pass.html"
-    page.write_text(explanation_page(explain(*worked_example())), encoding="utf-8")
+    html = explanation_page(explain(*worked_example())).replace("<body>", f"<body{host}>")
+    page.write_text(html, encoding="utf-8")
     dom = _open(chromium, page, ["button.lk-next"] * HIDDEN_DELTA, *flags)
     colour, background = re.search(r'data-colours="([^;]+);([^"]+)"', dom).groups()
-    dark = _contrast(background, "rgb(0, 0, 0)") < _contrast(background, "rgb(255, 255, 255)")
-    assert dark == (scheme == "dark"), background
+    darker = _contrast(background, "rgb(0, 0, 0)") < _contrast(background, "rgb(255, 255, 255)")
+    assert darker == dark, background
     assert _contrast(colour, background) >= 7, (colour, background)
+    if host:
+        return
     screenshot = artifacts / f"explain-html-{scheme}.png"
     screenshot.unlink(missing_ok=True)
     run_chromium(
