@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -53,8 +54,6 @@ _RADIUS = 19
 _HEADER = 60
 _LEFT = 90
 _LABEL_PRECISION = 4  # numbers on the drawing; the panel has the text trace's precision
-
-_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,9 @@ def explanation_html(
         f'<button type="button" data-stage="{index}">{index + 1}. {escape(name)}</button>'
         for index, name in enumerate(STAGES)
     )
-    root = f"lk-explain-{next(_ids)}"
+    # A fresh id each time: a notebook keeps the outputs of earlier kernels, whose counters
+    # started from 1 too, and each drawing's script must find its own.
+    root = f"lk-explain-{uuid.uuid4().hex[:12]}"
     return _template("explain.html").substitute(
         id=root,
         style=_resource("explain.css"),

@@ -143,8 +143,20 @@ def test_big_layers_are_summarised() -> None:
 
 
 def test_fragments_on_one_page_have_their_own_ids(worked: Explanation) -> None:
-    ids = {re.search(r'id="(lk-explain-\d+)"', explanation_html(worked))[1] for _ in range(3)}
+    ids = {re.search(r'id="(lk-explain-[0-9a-f]+)"', explanation_html(worked))[1] for _ in range(3)}
     assert len(ids) == 3
+
+
+def test_a_docs_page_can_embed_the_fragment_as_it_is(worked: Explanation) -> None:
+    """A docs hook pastes the fragment into a page's Markdown: it must come out unchanged."""
+    markdown = pytest.importorskip("markdown")
+    fragment = explanation_html(worked)
+    page = markdown.markdown(
+        f"# The worked example\n\nSome *text*.\n\n{fragment}\n\nAfter.",
+        extensions=["attr_list", "md_in_html", "tables", "pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    assert fragment in page
 
 
 @pytest.mark.parametrize(
@@ -187,7 +199,7 @@ def test_explain_html_writes_the_page(tmp_path: Path, monkeypatch: pytest.Monkey
     runner = CliRunner()
     result = runner.invoke(cli, ["explain", "--html", "pass.html", "--lr", "0.25"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("wrote pass.html (")
+    assert result.stdout == "wrote pass.html (one pass through a 2-3-2 network, in 6 stages)\n"
     page = (tmp_path / "pass.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "η = 0.25" in page
     assert values(page, "lk-loss", LOSS) == [explain(*worked_example()).loss]

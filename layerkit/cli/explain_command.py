@@ -209,7 +209,8 @@ def explain(
             explanation, title, learning_rate=0.5 if lr is None else lr, precision=precision
         )
         write_atomically(html_path, lambda file: file.write(page.encode("utf-8")))
-        click.echo(f"wrote {html_path} ({len(page.encode('utf-8')) // 1024} KB)")
+        sizes = "-".join(str(n) for n in (inputs, *(layer.out_features for layer in dense)))
+        click.echo(f"wrote {html_path} (one pass through a {sizes} network, in 6 stages)")
     elif form == "json":
         click.echo(
             render.explanation_json(explanation, network=chain, loss_function=repr(loss_function))
