@@ -160,8 +160,10 @@ def explanation_html(
     updates = [_updated(layer, learning_rate) for layer in layers]
     svg = _drawing(explanation, layers, updates, max_units)
     panels = _panels(explanation, layers, updates, learning_rate, precision)
+    active = ' class="lk-active"'  # the first stage, until the script runs
     buttons = "\n".join(
-        f'<button type="button" data-stage="{index}">{index + 1}. {escape(name)}</button>'
+        f'<button type="button" data-stage="{index}"{active if index == FORWARD else ""}>'
+        f"{index + 1}. {escape(name)}</button>"
         for index, name in enumerate(STAGES)
     )
     # A fresh id each time: a notebook keeps the outputs of earlier kernels, whose counters
@@ -215,8 +217,11 @@ def _value_text(
     """
     shown = number(value, _LABEL_PRECISION)
     text = shown if css == "lk-weight" else f"{name} = {shown}"
+    # The first stage is written as shown, so that a page whose script does not run (a
+    # notebook opened untrusted) still shows the forward pass.
+    state = " lk-shown lk-current" if first == FORWARD else ""
     return (
-        f'<text class="lk-number {css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
+        f'<text class="lk-number {css}{state}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
         f'data-first="{first}" data-last="{last}" data-symbol="{escape(name)}" '
         f'data-value="{float(value)!r}">{escape(text)}</text>'
     )
@@ -302,7 +307,7 @@ def _drawing(
             label = column.symbol + _sub(unit + 1)
             detail = _unit_detail(explanation, layer, label, unit)
             units.append(
-                f'<circle class="lk-unit lk-{column.kind}" cx="{cx:.1f}" cy="{cy:.1f}" '
+                f'<circle class="lk-unit lk-{column.kind} lk-current" cx="{cx:.1f}" cy="{cy:.1f}" '
                 f'r="{_RADIUS}" data-stages="{highlight}" data-detail="{escape(detail)}">'
                 f"<title>{escape(detail)}</title></circle>"
                 f'<text class="lk-unit-label" x="{cx:.1f}" y="{cy + 4.5:.1f}" '

@@ -122,6 +122,16 @@ def test_panels_print_the_text_traces_formulas_and_values(worked: Explanation) -
     assert "w ← w − η ∂L/∂w, η = 0.5" in page
 
 
+def test_without_its_script_the_page_shows_the_forward_stage(worked: Explanation) -> None:
+    """An untrusted notebook output runs no script: the first stage is written as shown."""
+    page = explanation_html(worked)
+    shown = re.findall(r'class="lk-number [\w-]+ lk-shown lk-current"[^>]*data-first="(\d)"', page)
+    assert shown and set(shown) == {str(FORWARD)}
+    assert len(shown) == len(values(page, "lk-act", FORWARD) + values(page, "lk-weight", FORWARD))
+    assert re.findall(r'data-stage="(\d)" class="lk-active"', page) == [str(FORWARD)]
+    assert len(re.findall(r'<section class="lk-panel" data-stage="\d">', page)) == 1
+
+
 def test_learning_rate_sets_the_update(worked: Explanation) -> None:
     page = explanation_html(worked, learning_rate=0.1)
     expected = worked["u"].value - 0.1 * worked["∂L/∂u"].value
