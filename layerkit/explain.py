@@ -122,6 +122,12 @@ class Explanation:
         """The explanation as JSON-ready data."""
         return {"loss": self.loss, "steps": [step.to_dict() for step in self.steps]}
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows an explanation as its interactive drawing (`explanation_html`)."""
+        from .explain_html import explanation_html  # imported here: it imports this module
+
+        return explanation_html(self)
+
 
 def worked_example() -> tuple[Sequential, Array, Array]:
     """Return the derivation's 2-3-2 sigmoid network with its fixed weights, and ``x``, ``t``.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 from numpy.typing import ArrayLike, DTypeLike
 
+from .errors import ConfigurationError
 from .validation import Array, float_dtype
 
 if TYPE_CHECKING:
@@ -132,3 +133,15 @@ class Layer:
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({options})"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a network as its `layerkit.draw` diagram (None: the text repr).
+
+        A layer that is not a network `draw` can picture (an activation alone) has none.
+        """
+        from .draw import draw  # imported here: draw imports this module
+
+        try:
+            return draw(self)
+        except ConfigurationError:
+            return None

@@ -9,9 +9,11 @@ import click
 import numpy as np
 
 from .. import datasets, serialization
+from ..atomic_file import write_atomically
 from ..errors import ShapeError, TargetError
 from ..explain import explain as explain_sample
 from ..explain import worked_example
+from ..explain_html import explanation_page
 from ..l2loss import L2Loss
 from ..loss import Loss
 from ..registry import losses
@@ -26,10 +28,12 @@ from .options import (
     OUTPUT_ACTIVATION,
     SEED,
     SIZES,
+    _check_writable,
     _given,
     _refuse,
     _Spec,
 )
+from .train_command import _Number
 
 _BUILD_OPTIONS = ("layers", "activation", "output_activation", "seed")
 
@@ -96,6 +100,18 @@ _BUILD_OPTIONS = ("layers", "activation", "output_activation", "seed")
     is_flag=True,
     help="Print every number of large layers (text and markdown; JSON has them all).",
 )
+@click.option(
+    "--html",
+    "html_path",
+    type=FILE,
+    help="Write the pass drawn on the network, with a step control, to this self-contained "
+    "HTML file instead of printing it.",
+)
+@click.option(
+    "--lr",
+    type=_Number(0.0, None, low_open=True, high_open=False),
+    help="Learning rate η of the drawing's update stage (with --html)  [default: 0.5]",
+)
 @click.pass_context
 def explain(
     ctx: click.Context,
@@ -110,6 +126,8 @@ def explain(
     form: str,
     precision: int,
     full: bool,
+    html_path: Path | None,
+    lr: float | None,
 ) -> None:
     """Print every step of one forward and backward pass, each with its formula.
 
@@ -117,7 +135,17 @@ def explain(
     x = (0.05, 0.1) and target t = (0.01, 0.99). The numbers are computed by the library's
     own layers, so they are exactly its gradients. Layers too large for a 100-column line
     are summarised (shape, norm, min, max, first entries) unless --full is given.
+
+    With --html FILE the same numbers are drawn on the network in one HTML file that needs no
+    network: activations and δ on the units, ∂L/∂w and the update w − η ∂L/∂w on the weights,
+    and a step control (forward, loss, output δ, hidden δ, gradients, update) that shows each
+    stage's formulas and values.
     """
+    if html_path is not None:
+        _refuse(ctx, ("form", "full"), "to --html, which draws the pass instead of printing it")
+    else:
+        _refuse(ctx, ("lr",), "without --html: it sets η of the drawing's update stage")
+    _check_writable(html_path, "--html")
     if form == "json":
         _refuse(ctx, ("precision", "full"), "to --format json, which has every digit")
     if model_path is not None:
@@ -176,7 +204,14 @@ def explain(
         raise click.BadParameter(str(error), param_hint=hint) from error
     chain = " → ".join(repr(layer) for layer in serialization.iter_layers(model))
     title = f"One sample through {description}: {chain}, loss {loss_function!r}"
-    if form == "json":
+    if html_path is not None:
+        page = explanation_page(
+            explanation, title, learning_rate=0.5 if lr is None else lr, precision=precision
+        )
+        write_atomically(html_path, lambda file: file.write(page.encode("utf-8")))
+        sizes = "-".join(str(n) for n in (inputs, *(layer.out_features for layer in dense)))
+        click.echo(f"wrote {html_path} (one pass through a {sizes} network, in 6 stages)")
+    elif form == "json":
         click.echo(
             render.explanation_json(explanation, network=chain, loss_function=repr(loss_function))
         )
