@@ -184,6 +184,24 @@ def test_worked_example_page_shows_those_numbers() -> None:
             assert text in markdown, f"{name} = {text} does not appear on the page"
 
 
+def test_derivation_page_has_the_labelled_network_figure() -> None:
+    hook = _load_hook("network_figure")
+    page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert hook.MARKER in page, "the derivation page lost its figure marker"
+    markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
+    assert hook.MARKER not in markdown
+    svg = re.search(r"<svg.*?</svg>", markdown, re.S)
+    assert svg is not None, "no SVG where the marker was"
+    labels = {t.text for t in ElementTree.fromstring(svg.group(0)).iter() if t.tag.endswith("text")}
+    subscript = "₁₂₃"
+    expected = {f"x{i}" for i in subscript[:2]} | {f"h{j}" for j in subscript}
+    expected |= {f"y{k}" for k in subscript[:2]} | {f"t{k}" for k in subscript[:2]}
+    expected |= {f"w{i}{j}" for i in subscript[:2] for j in subscript}
+    expected |= {f"u{j}{k}" for j in subscript for k in subscript[:2]}
+    expected |= {f"b⁽¹⁾{j}" for j in subscript} | {f"b⁽²⁾{k}" for k in subscript[:2]}
+    assert expected <= labels, f"missing labels: {sorted(expected - labels)}"
+
+
 def test_worked_example_reproduce_code_runs_and_agrees() -> None:
     hook = _load_hook("worked_example")
     markdown = hook.render(hook.compute())
