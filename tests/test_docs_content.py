@@ -202,6 +202,29 @@ def test_derivation_page_has_the_labelled_network_figure() -> None:
     assert expected <= labels, f"missing labels: {sorted(expected - labels)}"
 
 
+def test_symbol_table_quotes_lines_that_are_in_the_source() -> None:
+    hook = _load_hook("symbol_table")
+    page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert hook.MARKER in page, "the derivation page lost its symbol-table marker"
+    markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
+    for row in hook.ROWS:
+        for line in hook.quoted(row):
+            source = (REPO_ROOT / row.path).read_text(encoding="utf-8")
+            assert line in source, f"{line!r} is not in {row.path}"
+            assert f"`{line}`" in markdown, f"{line!r} is not on the page"
+    symbols = {r"\delta^{(2)}", r"\delta^{(1)}", r"\partial L / \partial w", r"\eta"}
+    assert all(any(symbol in row.symbol for row in hook.ROWS) for symbol in symbols)
+
+
+def test_symbol_table_refuses_a_line_that_is_gone() -> None:
+    hook = _load_hook("symbol_table")
+    gone = hook.Row("x", "`x`", "layerkit/dense.py", "backward", ("no such line",), "Dense")
+    with pytest.raises(LookupError, match="no such line"):
+        hook.quoted(gone)
+    with pytest.raises(LookupError, match="no snippet section or method"):
+        hook.place_lines("layerkit/dense.py", "Dense.no_such_method")
+
+
 def test_worked_example_reproduce_code_runs_and_agrees() -> None:
     hook = _load_hook("worked_example")
     markdown = hook.render(hook.compute())
