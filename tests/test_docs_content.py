@@ -225,6 +225,21 @@ def test_symbol_table_refuses_a_line_that_is_gone() -> None:
         hook.place_lines("layerkit/dense.py", "Dense.no_such_method")
 
 
+def test_one_lettering_on_the_derivation_the_worked_example_and_explain() -> None:
+    """x_i, h_j, y_k, w_ij, u_jk everywhere; u_ij only where the page names the seed's."""
+    from layerkit.explain import explain, worked_example
+
+    derivation = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert derivation.count("u_{ij}") == 1, "u_{ij} is back in the derivation"
+    assert "u_{jk}" in derivation and r"\delta^{(2)}_k" in derivation
+    assert r"\delta^{(2)}_j" not in derivation and "y_j" not in derivation
+    hook = _load_hook("worked_example")
+    worked = hook.render(hook.compute())
+    assert "u_{jk}" in worked and "u_{ij}" not in worked and r"\delta^{(2)}_j" not in worked
+    formulas = " ".join(step.formula for step in explain(*worked_example()))
+    assert "uⱼₖ" in formulas and "uᵢⱼ" not in formulas and "yⱼ" not in formulas
+
+
 def test_worked_example_reproduce_code_runs_and_agrees() -> None:
     hook = _load_hook("worked_example")
     markdown = hook.render(hook.compute())
