@@ -200,6 +200,23 @@ def test_derivation_page_has_the_labelled_network_figure() -> None:
     expected |= {f"u{j}{k}" for j in subscript for k in subscript[:2]}
     expected |= {f"b⁽¹⁾{j}" for j in subscript} | {f"b⁽²⁾{k}" for k in subscript[:2]}
     assert expected <= labels, f"missing labels: {sorted(expected - labels)}"
+    # The page crops the drawing's sides: every unit and label stays inside (a label's text
+    # is centred on x, or starts there for the targets; 7 units a character is generous).
+    root = ElementTree.fromstring(svg.group(0))
+    left, _, width, _ = (float(v) for v in root.get("viewBox", "").split())
+    assert left > 0, "the figure is not cropped"
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "circle":
+            x, r = float(element.get("cx", 0)), float(element.get("r", 0))
+            extent = (x - r, x + r)
+        elif tag == "text":
+            x, half = float(element.get("x", 0)), 3.5 * len(element.text or "")
+            start = element.get("text-anchor") != "middle"
+            extent = (x, x + 2 * half) if start else (x - half, x + half)
+        else:
+            continue
+        assert left <= extent[0] and extent[1] <= left + width, (tag, element.text, extent)
 
 
 def test_symbol_table_quotes_lines_that_are_in_the_source() -> None:

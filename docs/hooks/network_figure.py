@@ -10,6 +10,7 @@ the light and the dark scheme alike.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from layerkit.draw import draw
@@ -24,9 +25,26 @@ CAPTION = (
 )
 
 
+# draw leaves room on the left for wider headers than this network's; the page crops it so
+# that on a phone the labels shrink less. tests/test_docs_content.py checks that everything
+# drawn stays inside.
+CROP_LEFT = 60
+CROP_RIGHT = 30
+
+
+def crop(svg: str, left: float = CROP_LEFT, right: float = CROP_RIGHT) -> str:
+    """Trim ``left`` and ``right`` user units from the drawing's sides (its viewBox)."""
+    found = re.search(r'width="(\d+)" height="(\d+)" viewBox="0 0 \d+ \d+"', svg)
+    if found is None:
+        raise ValueError("the network drawing has no width, height and viewBox to crop")
+    width, height = int(found.group(1)) - left - right, int(found.group(2))
+    box = f'width="{width:g}" height="{height}" viewBox="{left:g} 0 {width:g} {height}"'
+    return svg.replace(found.group(0), box, 1)
+
+
 def figure() -> str:
     """The figure's HTML: the SVG of the labelled network and its caption."""
-    svg = draw([2, 3, 2], labels=True, biases=True, targets=True)
+    svg = crop(draw([2, 3, 2], labels=True, biases=True, targets=True))
     return (
         f'<figure class="network-figure" markdown="0">\n{svg.strip()}\n'
         f"<figcaption>{CAPTION}</figcaption>\n</figure>"
