@@ -105,7 +105,7 @@ def _code(text: str) -> str:
 def table() -> str:
     """The table's Markdown."""
     out = [
-        "| symbol | held in | computed by (quoted from the source, comments left out) |",
+        "| symbol | held in | computed by |",
         "| --- | --- | --- |",
     ]
     for row in ROWS:
@@ -119,4 +119,4 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     """Replace the marker with the table."""
     if MARKER not in markdown:
         return markdown
-    return markdown.replace(MARKER, table())
+    return markdown.replace(MARKER, f'<div class="lk-symbols" markdown>\n\n{table()}\n\n</div>')
