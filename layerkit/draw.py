@@ -2,13 +2,21 @@
 
 The drawing is the derivation's figure: one column of units per layer, every weight a line
 from the unit that sends to the unit that receives, labelled wᵢⱼ (uⱼₖ for the output layer of
-a network with one hidden layer). The SVG is written by hand, so it needs nothing beyond the
+a network with one hidden layer), and on request every unit's bias b⁽ℓ⁾ⱼ and the targets tₖ
+the outputs are compared with. The SVG is written by hand, so it needs nothing beyond the
 standard library, and a browser or the docs can show it as it is.
+
+Its elements carry classes (``lk-text``, ``lk-halo``, ``lk-background``, ``lk-positive``,
+``lk-negative``) so that a page's stylesheet can recolour it for a dark theme; without one
+the SVG draws in its own colours on a white background.
 
 Examples
 --------
 >>> svg = draw([2, 3, 2])
 >>> svg.startswith("<svg"), "w₁₂" in svg, "u₃₂" in svg
+(True, True, True)
+>>> svg = draw([2, 3, 2], biases=True, targets=True)
+>>> "b⁽¹⁾₃" in svg, "b⁽²⁾₂" in svg, "t₂" in svg
 (True, True, True)
 """
 
@@ -60,6 +68,8 @@ def draw(
     output: str | None = "sigmoid",
     labels: bool | None = None,
     max_units: int = 12,
+    biases: bool = False,
+    targets: bool = False,
 ) -> str:
     """Return an SVG picture of ``network``.
 
@@ -77,6 +87,10 @@ def draw(
         `LABEL_LIMIT` connections.
     max_units
         A layer with more units shows the first and last few with ⋮ between them.
+    biases
+        Whether to label every hidden and output unit with its bias, b⁽ℓ⁾ⱼ, above it.
+    targets
+        Whether to show the targets tₖ that the outputs are compared with, right of them.
 
     Returns
     -------
@@ -106,7 +120,7 @@ def draw(
     ]
     if labels is None:
         labels = max(a * b for a, b in itertools.pairwise(sizes)) <= LABEL_LIMIT
-    return _render(columns, weights, labels, depth)
+    return _render(columns, weights, labels, depth, biases=biases, targets=targets)
 
 
 def _from_model(model: Layer) -> tuple[list[int], list[str | None], list[Array]]:
@@ -155,7 +169,15 @@ def _weight_symbol(layer: int, depth: int) -> str:
     return f"w{_sup(layer)}" if depth > 1 else "w"
 
 
-def _render(columns: list[_Column], weights: list[Array] | None, labels: bool, depth: int) -> str:
+def _render(
+    columns: list[_Column],
+    weights: list[Array] | None,
+    labels: bool,
+    depth: int,
+    *,
+    biases: bool = False,
+    targets: bool = False,
+) -> str:
     rows = max(len(column.shown) for column in columns)
     width = 2 * _MARGIN + _COLUMN_GAP * (len(columns) - 1) + 120
     height = _HEADER + rows * _ROW_GAP + 10
@@ -170,9 +192,9 @@ def _render(columns: list[_Column], weights: list[Array] | None, labels: bool, d
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
         f'viewBox="0 0 {width} {height:.0f}" font-family="DejaVu Sans, Helvetica, Arial, '
-        f'sans-serif" role="img" aria-label="a {sizes} network">',
+        f'sans-serif" role="img" aria-label="a {sizes} network" class="lk-network">',
         f"<title>A {sizes} network</title>",
-        f'<rect width="{width}" height="{height:.0f}" fill="white"/>',
+        f'<rect class="lk-background" width="{width}" height="{height:.0f}" fill="white"/>',
     ]
     scale = max((float(np.max(np.abs(w))) for w in weights), default=1.0) if weights else 1.0
     edges, texts = [], []
@@ -192,37 +214,40 @@ def _render(columns: list[_Column], weights: list[Array] | None, labels: bool, d
                 if j is None:
                     continue
                 x2, y2 = centre(layer, row_j)
-                colour, stroke = _NEUTRAL, 1.0
+                colour, stroke, sign = _NEUTRAL, 1.0, "lk-edge"
                 if weights is not None:
                     value = float(weights[layer - 1][i, j])
                     colour = _POSITIVE if value >= 0 else _NEGATIVE
+                    sign = "lk-positive" if value >= 0 else "lk-negative"
                     stroke = 0.6 + 2.4 * abs(value) / scale if scale > 0 else 1.0
                 edges.append(
-                    f'<line x1="{x1 + _RADIUS:.1f}" y1="{y1:.1f}" x2="{x2 - _RADIUS:.1f}" '
+                    f'<line class="{sign}" x1="{x1 + _RADIUS:.1f}" y1="{y1:.1f}" '
+                    f'x2="{x2 - _RADIUS:.1f}" '
                     f'y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke:.2f}"/>'
                 )
                 if labelled:
                     lx = x1 + _RADIUS + (x2 - x1 - 2 * _RADIUS) * along
                     ly = y1 + (y2 - y1) * (lx - x1) / (x2 - x1)
                     texts.append(
-                        f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="12" '
-                        f'text-anchor="middle" fill="#1a202c" stroke="white" stroke-width="3" '
-                        f'paint-order="stroke">{escape(symbol + _sub(i + 1, j + 1))}</text>'
+                        f'<text class="lk-text lk-halo" x="{lx:.1f}" y="{ly + 4:.1f}" '
+                        f'font-size="12" text-anchor="middle" fill="#1a202c" stroke="white" '
+                        f'stroke-width="3" paint-order="stroke">'
+                        f"{escape(symbol + _sub(i + 1, j + 1))}</text>"
                     )
     parts += edges + texts
     for position, column in enumerate(columns):
         x, _ = centre(position, 0)
         for line, text in enumerate(column.header):
             parts.append(
-                f'<text x="{x:.1f}" y="{18 + 17 * line}" font-size="13" text-anchor="middle" '
-                f'fill="#1a202c">{escape(text)}</text>'
+                f'<text class="lk-text" x="{x:.1f}" y="{18 + 17 * line}" font-size="13" '
+                f'text-anchor="middle" fill="#1a202c">{escape(text)}</text>'
             )
         for row, unit in enumerate(column.shown):
             cx, cy = centre(position, row)
             if unit is None:
                 parts.append(
-                    f'<text x="{cx:.1f}" y="{cy + 6:.1f}" font-size="20" text-anchor="middle" '
-                    f'fill="#4a5568">⋮</text>'
+                    f'<text class="lk-text" x="{cx:.1f}" y="{cy + 6:.1f}" font-size="20" '
+                    f'text-anchor="middle" fill="#4a5568">⋮</text>'
                 )
                 continue
             parts.append(
@@ -235,5 +260,23 @@ def _render(columns: list[_Column], weights: list[Array] | None, labels: bool, d
                 f'<text x="{cx:.1f}" y="{cy + size / 3:.1f}" font-size="{size}" '
                 f'text-anchor="middle" fill="#1a202c">{label}</text>'
             )
+            if biases and position > 0:
+                # Above the unit, where no line runs: lines meet a unit at its sides.
+                bias = escape(f"b{_sup(position)}{_sub(unit + 1)}")
+                parts.append(
+                    f'<text class="lk-text lk-halo" x="{cx:.1f}" y="{cy - _RADIUS - 4:.1f}" '
+                    f'font-size="11" text-anchor="middle" fill="#1a202c" stroke="white" '
+                    f'stroke-width="3" paint-order="stroke">{bias}</text>'
+                )
+            if targets and column.kind == "output":
+                parts.append(
+                    f'<line class="lk-text-line" x1="{cx + _RADIUS + 4:.1f}" y1="{cy:.1f}" '
+                    f'x2="{cx + _RADIUS + 30:.1f}" y2="{cy:.1f}" stroke="#4a5568" '
+                    f'stroke-width="1" stroke-dasharray="3 3"/>'
+                )
+                parts.append(
+                    f'<text class="lk-text" x="{cx + _RADIUS + 34:.1f}" y="{cy + 4.5:.1f}" '
+                    f'font-size="13" fill="#1a202c">{escape("t" + _sub(unit + 1))}</text>'
+                )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

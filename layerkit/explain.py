@@ -10,8 +10,10 @@ it, so a command line, a notebook or the docs can render it as they like.
 
 The notation is the derivation's: for a network with one hidden layer the weights are w and
 u, the hidden activation is h, and the biases are b⁽¹⁾ and b⁽²⁾; deeper networks number
-every layer, W⁽ℓ⁾, b⁽ℓ⁾, a⁽ℓ⁾, h⁽ℓ⁾. Indices: i runs over a
-layer's inputs, j over its units and k over the units of the layer above.
+every layer, W⁽ℓ⁾, b⁽ℓ⁾, a⁽ℓ⁾, h⁽ℓ⁾. So are the indices: with one hidden layer, i counts the
+inputs, j the hidden units and k the outputs, wᵢⱼ and uⱼₖ, in every formula (as on the
+derivation page, in the worked example and in `layerkit.draw`); in a network of another
+depth, i counts a layer's inputs, j its units and k the units of the layer above.
 
 Examples
 --------
@@ -20,6 +22,8 @@ Examples
 >>> step = explanation["δ⁽¹⁾"]
 >>> step.formula
 'δ⁽¹⁾ⱼ = hⱼ(1 − hⱼ) Σₖ δ⁽²⁾ₖ uⱼₖ'
+>>> explanation["δ⁽²⁾"].formula
+'δ⁽²⁾ₖ = (yₖ − tₖ) yₖ(1 − yₖ)'
 >>> [round(float(v), 6) for v in explanation["y"].value]
 [0.716585, 0.615566]
 """
@@ -150,6 +154,7 @@ def worked_example() -> tuple[Sequential, Array, Array]:
 
 # ---------------------------------------------------------------------------- notation
 _SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+_PLAIN = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k"}
 
 
 def _sup(number: int | str) -> str:
@@ -171,6 +176,8 @@ class _Stage:
     pre: str  # "a⁽ℓ⁾"
     input: str  # "x", "h", "h⁽ℓ⁻¹⁾"
     output: str  # "h", "h⁽ℓ⁾" or "y"
+    i: str  # the index of the layer's inputs: "ᵢ" ("ⱼ" for u, which starts at hidden unit j)
+    j: str  # the index of its units: "ⱼ" ("ₖ" for u, which ends at output k)
 
 
 def _stages(model: Layer, user: str = "explain") -> list[_Stage]:
@@ -211,6 +218,9 @@ def _stages(model: Layer, user: str = "explain") -> list[_Stage]:
                 pre=f"a{_sup(number)}",
                 input="x" if number == 1 else stages[-1].output,
                 output="y" if number == depth else hidden,
+                # One lettering for the derivation's network: x_i, h_j, y_k, w_ij, u_jk.
+                i="ⱼ" if depth == 2 and number == 2 else "ᵢ",
+                j="ₖ" if depth == 2 and number == 2 else "ⱼ",
             )
         )
     return stages
@@ -281,7 +291,8 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
             Step(
                 "given",
                 stage.weight,
-                f"{stage.weight}ᵢⱼ connects {stage.input}ᵢ to {stage.pre}ⱼ",
+                f"{stage.weight}{stage.i}{stage.j} connects {stage.input}{stage.i} to "
+                f"{stage.pre}{stage.j}",
                 stage.dense.W.copy(),
                 f"Dense.W of layer {stage.dense_position}",
                 stage.dense_position,
@@ -291,7 +302,7 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
             Step(
                 "given",
                 stage.bias,
-                f"{stage.bias}ⱼ: the bias of unit j",
+                f"{stage.bias}{stage.j}: the bias of unit {_PLAIN[stage.j]}",
                 stage.dense.b.copy(),
                 f"Dense.b of layer {stage.dense_position}",
                 stage.dense_position,
@@ -302,12 +313,13 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
     for stage in stages:
         signal = stage.dense.forward(signal)
         symbol = stage.pre if stage.activation is not None else stage.output
-        prefix = "" if stage.activation is not None else f"{stage.output}ⱼ = "
+        prefix = "" if stage.activation is not None else f"{stage.output}{stage.j} = "
         steps.append(
             Step(
                 "forward",
                 symbol,
-                f"{prefix}{stage.pre}ⱼ = Σᵢ {stage.input}ᵢ {stage.weight}ᵢⱼ + {stage.bias}ⱼ",
+                f"{prefix}{stage.pre}{stage.j} = Σ{stage.i} {stage.input}{stage.i} "
+                f"{stage.weight}{stage.i}{stage.j} + {stage.bias}{stage.j}",
                 signal[0].copy(),
                 "Dense.forward",
                 stage.dense_position,
@@ -326,11 +338,12 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
                 )
             )
     value = loss.forward(signal, t_batch)
+    k = stages[-1].j  # the index of the outputs
     steps.append(
         Step(
             "forward",
             "L",
-            "L = ½ Σⱼ (yⱼ − tⱼ)²" if type(loss) is L2Loss else f"L = {_name(loss)}(y, t)",
+            f"L = ½ Σ{k} (y{k} − t{k})²" if type(loss) is L2Loss else f"L = {_name(loss)}(y, t)",
             np.array(value),
             f"{type(loss).__name__}.forward",
         )
@@ -341,7 +354,9 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
         Step(
             "backward",
             "∂L/∂y",
-            "∂L/∂yⱼ = yⱼ − tⱼ" if type(loss) is L2Loss else f"∂L/∂y = ∂{_name(loss)}(y, t)/∂y",
+            f"∂L/∂y{k} = y{k} − t{k}"
+            if type(loss) is L2Loss
+            else f"∂L/∂y = ∂{_name(loss)}(y, t)/∂y",
             gradient[0].copy(),
             f"{type(loss).__name__}.backward",
         )
@@ -381,7 +396,8 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
             Step(
                 "backward",
                 f"∂L/∂{stage.weight}",
-                f"∂L/∂{stage.weight}ᵢⱼ = {stage.input}ᵢ {delta_symbol}ⱼ",
+                f"∂L/∂{stage.weight}{stage.i}{stage.j} = {stage.input}{stage.i} "
+                f"{delta_symbol}{stage.j}",
                 stage.dense.dW.copy(),
                 f"{source} → dW",
                 stage.dense_position,
@@ -391,7 +407,7 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
             Step(
                 "backward",
                 f"∂L/∂{stage.bias}",
-                f"∂L/∂{stage.bias}ⱼ = {delta_symbol}ⱼ",
+                f"∂L/∂{stage.bias}{stage.j} = {delta_symbol}{stage.j}",
                 stage.dense.db.copy(),
                 f"{source} → db",
                 stage.dense_position,
@@ -402,7 +418,8 @@ def explain(model: Layer, x: ArrayLike, t: ArrayLike, loss: Loss | None = None) 
             Step(
                 "backward",
                 f"∂L/∂{below}",
-                f"∂L/∂{below}ⱼ = Σₖ {delta_symbol}ₖ {stage.weight}ⱼₖ",
+                f"∂L/∂{below}{stage.i} = Σ{stage.j} {delta_symbol}{stage.j} "
+                f"{stage.weight}{stage.i}{stage.j}",
                 gradient[0].copy(),
                 f"{source} (returned)",
                 stage.dense_position,
@@ -425,11 +442,12 @@ def _one_sample(value: ArrayLike, what: str) -> Array:
 def _activation_formula(stage: _Stage) -> str:
     activation = stage.activation
     assert activation is not None
+    j = stage.j
     if type(activation) is Sigmoid:
-        return f"{stage.output}ⱼ = σ({stage.pre}ⱼ)"
+        return f"{stage.output}{j} = σ({stage.pre}{j})"
     name = _name(activation)
     if _elementwise(activation):
-        return f"{stage.output}ⱼ = {name}({stage.pre}ⱼ)"
+        return f"{stage.output}{j} = {name}({stage.pre}{j})"
     return f"{stage.output} = {name}({stage.pre})"
 
 
@@ -438,19 +456,20 @@ def _delta_formula(stage: _Stage, above: _Stage | None, loss: Loss) -> str:
     activation = stage.activation
     assert activation is not None
     delta = f"δ{_sup(stage.number)}"
-    out = stage.output
+    out, j = stage.output, stage.j
     if above is None:
-        incoming_j = "(yⱼ − tⱼ)" if type(loss) is L2Loss else "∂L/∂yⱼ"
+        incoming_j = f"(y{j} − t{j})" if type(loss) is L2Loss else f"∂L/∂y{j}"
         incoming = "∂L/∂y"
     else:
-        incoming_j = f"Σₖ δ{_sup(above.number)}ₖ {above.weight}ⱼₖ"
+        k = above.j if above.j != j else "ₖ"  # the units of the layer above
+        incoming_j = f"Σ{k} δ{_sup(above.number)}{k} {above.weight}{j}{k}"
         incoming = f"(δ{_sup(above.number)} {above.weight}ᵀ)"
     if type(activation) is Sigmoid:
-        derivative = f"{out}ⱼ(1 − {out}ⱼ)"
+        derivative = f"{out}{j}(1 − {out}{j})"
         if above is None:
             times = " " if type(loss) is L2Loss else " · "
-            return f"{delta}ⱼ = {incoming_j}{times}{derivative}"
-        return f"{delta}ⱼ = {derivative} {incoming_j}"
+            return f"{delta}{j} = {incoming_j}{times}{derivative}"
+        return f"{delta}{j} = {derivative} {incoming_j}"
     name = _name(activation)
     if _elementwise(activation):
         return f"{delta} = φ'({stage.pre}) ⊙ {incoming}, φ = {name}"

@@ -50,8 +50,8 @@ class L2Loss(Loss):
         """Return ½ Σ (y − t)², averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: see below
         # --8<-- [start:forward]
-        difference = y - t  # yⱼ − tⱼ
-        loss = 0.5 * float(np.vdot(difference, difference))  # ½ Σ (yⱼ − tⱼ)²
+        difference = y - t  # yₖ − tₖ
+        loss = 0.5 * float(np.vdot(difference, difference))  # ½ Σ (yₖ − tₖ)²
         # --8<-- [end:forward]
         scale = self._batch_scale(y)
         if math.isfinite(loss):
@@ -70,5 +70,5 @@ class L2Loss(Loss):
                 f"{self!r}.backward was called before forward: call forward(y, t) first"
             )
         # --8<-- [start:backward]
-        return self._difference * self._scale  # ∂L/∂yⱼ = yⱼ − tⱼ
+        return self._difference * self._scale  # ∂L/∂yₖ = yₖ − tₖ
         # --8<-- [end:backward]

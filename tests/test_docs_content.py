@@ -184,6 +184,79 @@ def test_worked_example_page_shows_those_numbers() -> None:
             assert text in markdown, f"{name} = {text} does not appear on the page"
 
 
+def test_derivation_page_has_the_labelled_network_figure() -> None:
+    hook = _load_hook("network_figure")
+    page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert hook.MARKER in page, "the derivation page lost its figure marker"
+    markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
+    assert hook.MARKER not in markdown
+    svg = re.search(r"<svg.*?</svg>", markdown, re.S)
+    assert svg is not None, "no SVG where the marker was"
+    labels = {t.text for t in ElementTree.fromstring(svg.group(0)).iter() if t.tag.endswith("text")}
+    subscript = "₁₂₃"
+    expected = {f"x{i}" for i in subscript[:2]} | {f"h{j}" for j in subscript}
+    expected |= {f"y{k}" for k in subscript[:2]} | {f"t{k}" for k in subscript[:2]}
+    expected |= {f"w{i}{j}" for i in subscript[:2] for j in subscript}
+    expected |= {f"u{j}{k}" for j in subscript for k in subscript[:2]}
+    expected |= {f"b⁽¹⁾{j}" for j in subscript} | {f"b⁽²⁾{k}" for k in subscript[:2]}
+    assert expected <= labels, f"missing labels: {sorted(expected - labels)}"
+    # The page crops the drawing's sides: every unit and label stays inside (a label's text
+    # is centred on x, or starts there for the targets; 7 units a character is generous).
+    root = ElementTree.fromstring(svg.group(0))
+    left, _, width, _ = (float(v) for v in root.get("viewBox", "").split())
+    assert left > 0, "the figure is not cropped"
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "circle":
+            x, r = float(element.get("cx", 0)), float(element.get("r", 0))
+            extent = (x - r, x + r)
+        elif tag == "text":
+            x, half = float(element.get("x", 0)), 3.5 * len(element.text or "")
+            start = element.get("text-anchor") != "middle"
+            extent = (x, x + 2 * half) if start else (x - half, x + half)
+        else:
+            continue
+        assert left <= extent[0] and extent[1] <= left + width, (tag, element.text, extent)
+
+
+def test_symbol_table_quotes_lines_that_are_in_the_source() -> None:
+    hook = _load_hook("symbol_table")
+    page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert hook.MARKER in page, "the derivation page lost its symbol-table marker"
+    markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
+    for row in hook.ROWS:
+        for line in hook.quoted(row):
+            source = (REPO_ROOT / row.path).read_text(encoding="utf-8")
+            assert line in source, f"{line!r} is not in {row.path}"
+            assert f"`{line}`" in markdown, f"{line!r} is not on the page"
+    symbols = {r"\delta^{(2)}", r"\delta^{(1)}", r"\partial L / \partial w", r"\eta"}
+    assert all(any(symbol in row.symbol for row in hook.ROWS) for symbol in symbols)
+
+
+def test_symbol_table_refuses_a_line_that_is_gone() -> None:
+    hook = _load_hook("symbol_table")
+    gone = hook.Row("x", "`x`", "layerkit/dense.py", "backward", ("no such line",), "Dense")
+    with pytest.raises(LookupError, match="no such line"):
+        hook.quoted(gone)
+    with pytest.raises(LookupError, match="no snippet section or method"):
+        hook.place_lines("layerkit/dense.py", "Dense.no_such_method")
+
+
+def test_one_lettering_on_the_derivation_the_worked_example_and_explain() -> None:
+    """x_i, h_j, y_k, w_ij, u_jk everywhere; u_ij only where the page names the seed's."""
+    from layerkit.explain import explain, worked_example
+
+    derivation = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
+    assert derivation.count("u_{ij}") == 1, "u_{ij} is back in the derivation"
+    assert "u_{jk}" in derivation and r"\delta^{(2)}_k" in derivation
+    assert r"\delta^{(2)}_j" not in derivation and "y_j" not in derivation
+    hook = _load_hook("worked_example")
+    worked = hook.render(hook.compute())
+    assert "u_{jk}" in worked and "u_{ij}" not in worked and r"\delta^{(2)}_j" not in worked
+    formulas = " ".join(step.formula for step in explain(*worked_example()))
+    assert "uⱼₖ" in formulas and "uᵢⱼ" not in formulas and "yⱼ" not in formulas
+
+
 def test_worked_example_reproduce_code_runs_and_agrees() -> None:
     hook = _load_hook("worked_example")
     markdown = hook.render(hook.compute())

@@ -127,3 +127,61 @@ def test_screenshot_of_the_page(
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # A blank 1280×2000 page compresses to a few kilobytes; a page of text and math does not.
     assert screenshot.stat().st_size > 50_000, f"{screenshot} looks blank"
+
+
+# The pale fill of a hidden unit in layerkit.draw's network pictures (#bee3f8).
+_HIDDEN_FILL = (190, 227, 248)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("page", "height"), [(BACKPROPAGATION_PAGE, 1600), ("math/worked-example/", 2600)]
+)
+def test_network_figure_is_visible_in_both_themes(
+    chromium: Path, site_url: str, artifacts: Path, page: str, height: int, scheme: str
+) -> None:
+    """The drawn network shows its units and readable weight labels on either background.
+
+    The screenshot is read pixel by pixel: the hidden units' fill locates the figure; between
+    the input and the hidden column, where only lines and the w labels are drawn, the labels
+    must stand out from the page (dark on the light scheme, light on the dark one), and on
+    the dark scheme the figure must not bring a white background of its own.
+    """
+    import numpy as np
+    from PIL import Image
+
+    name = f"figure-{page.strip('/').replace('/', '-')}-{scheme}.png"
+    screenshot = artifacts / name
+    screenshot.unlink(missing_ok=True)
+    options = ["--blink-settings=preferredColorScheme=0"] if scheme == "dark" else []
+    run_chromium(
+        chromium,
+        *options,
+        f"--screenshot={screenshot}",
+        f"--window-size=1280,{height}",
+        "--hide-scrollbars",
+        site_url + page,
+    )
+    pixels = np.asarray(Image.open(screenshot).convert("RGB")).astype(int)
+    ys, xs = np.nonzero(np.abs(pixels - _HIDDEN_FILL).sum(axis=-1) < 6)
+    assert len(xs) > 1000, f"no hidden units of the network figure on {page} ({scheme})"
+    column = np.abs(xs - np.median(xs)) < 30  # the circles, not a line's stray pixel
+    xs, ys = xs[column], ys[column]
+    centre, radius = (xs.min() + xs.max()) / 2, (xs.max() - xs.min()) / 2
+    scale = radius / 19  # draw's unit radius, in SVG units
+    left = int(centre - 170 * scale + radius + 4)  # right of the input column (170 apart)
+    right = int(centre - radius - 4)  # left of the hidden column
+    band = pixels[ys.min() : ys.max() + 1, left:right].reshape(-1, 3)
+    assert len(band) > 5000, f"no room between the input and hidden columns on {page}"
+    luminance = band @ np.array([0.3, 0.59, 0.11])
+    background = pixels[-5, 5]  # a corner of the page below the navigation
+    if scheme == "dark":
+        assert background.sum() < 200, f"{page} did not switch to the dark scheme"
+        white = int((band.min(axis=1) > 240).sum())
+        assert white < 0.02 * len(band), f"the figure on {page} is a white box on the dark theme"
+        ink = int((luminance > 150).sum())
+    else:
+        assert background.sum() > 700, f"{page} is not in the light scheme"
+        ink = int((luminance < 110).sum())
+    assert ink > 150, f"the weight labels on {page} do not stand out ({scheme}: {ink} pixels)"

@@ -37,6 +37,30 @@ def test_the_derivations_network():
     assert {"inputs", "x", "hidden", "h = σ(a⁽¹⁾)", "outputs", "y = σ(a⁽²⁾)"} <= set(labels)
 
 
+def test_biases_and_targets_are_labelled_on_request():
+    plain = texts(parse(draw([2, 3, 2])))
+    assert not any(t.startswith(("b", "t")) for t in plain)
+    labels = texts(parse(draw([2, 3, 2], biases=True, targets=True)))
+    assert [t for t in labels if t.startswith("b")] == [
+        *(f"b⁽¹⁾{j}" for j in "₁₂₃"),
+        *(f"b⁽²⁾{k}" for k in "₁₂"),
+    ]
+    assert [t for t in labels if t.startswith("t")] == ["t₁", "t₂"]
+
+
+def test_the_drawing_has_classes_a_dark_theme_can_restyle():
+    root = parse(draw(lk.Sequential(lk.Dense(2, 2, W=[[1.0, -1.0], [1.0, 1.0]]), lk.Sigmoid())))
+    assert "lk-network" in root.get("class", "").split()
+    background = root.find(f"{SVG}rect")
+    assert background is not None and background.get("class") == "lk-background"
+    classes = [line.get("class") for line in root.iter(f"{SVG}line")]
+    assert sorted(classes) == ["lk-negative", "lk-positive", "lk-positive", "lk-positive"]
+    # Every text outside a unit's pale circle takes the theme's colour (class lk-text).
+    circled = {"x₁", "x₂", "y₁", "y₂"}
+    for text in root.iter(f"{SVG}text"):
+        assert (text.text in circled) != ("lk-text" in (text.get("class") or "")), text.text
+
+
 def test_deeper_networks_number_their_layers():
     labels = texts(parse(draw([2, 3, 3, 1], activation="tanh", output=None)))
     assert {"h⁽¹⁾ = tanh(a⁽¹⁾)", "h⁽²⁾ = tanh(a⁽²⁾)", "y = a⁽³⁾"} <= set(labels)

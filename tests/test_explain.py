@@ -74,7 +74,7 @@ def test_worked_example_equals_the_closed_forms():
     h = sigmoid(a1)
     a2 = h @ u + b2
     y = sigmoid(a2)
-    delta2 = (y - t) * y * (1 - y)  # δⱼ = (yⱼ − tⱼ)yⱼ(1 − yⱼ)
+    delta2 = (y - t) * y * (1 - y)  # δₖ = (yₖ − tₖ)yₖ(1 − yₖ)
     delta1 = h * (1 - h) * (u @ delta2)  # δⱼ = hⱼ(1 − hⱼ)Σₖδₖuⱼₖ
     expected = {
         "a⁽¹⁾": a1,
@@ -101,12 +101,42 @@ def test_worked_example_equals_the_closed_forms():
 def test_formulas_of_the_derivation():
     e = explain(*worked_example())
     formulas = {step.symbol: step.formula for step in e}
-    assert formulas["δ⁽²⁾"] == "δ⁽²⁾ⱼ = (yⱼ − tⱼ) yⱼ(1 − yⱼ)"
-    assert formulas["δ⁽¹⁾"] == "δ⁽¹⁾ⱼ = hⱼ(1 − hⱼ) Σₖ δ⁽²⁾ₖ uⱼₖ"
-    assert formulas["h"] == "hⱼ = σ(a⁽¹⁾ⱼ)"
-    assert formulas["∂L/∂w"] == "∂L/∂wᵢⱼ = xᵢ δ⁽¹⁾ⱼ"
+    # The derivation's one lettering: i counts inputs, j hidden units, k outputs.
+    assert formulas == {
+        "x": "x: the input sample",
+        "t": "t: its target",
+        "w": "wᵢⱼ connects xᵢ to a⁽¹⁾ⱼ",
+        "b⁽¹⁾": "b⁽¹⁾ⱼ: the bias of unit j",
+        "u": "uⱼₖ connects hⱼ to a⁽²⁾ₖ",
+        "b⁽²⁾": "b⁽²⁾ₖ: the bias of unit k",
+        "a⁽¹⁾": "a⁽¹⁾ⱼ = Σᵢ xᵢ wᵢⱼ + b⁽¹⁾ⱼ",
+        "h": "hⱼ = σ(a⁽¹⁾ⱼ)",
+        "a⁽²⁾": "a⁽²⁾ₖ = Σⱼ hⱼ uⱼₖ + b⁽²⁾ₖ",
+        "y": "yₖ = σ(a⁽²⁾ₖ)",
+        "L": "L = ½ Σₖ (yₖ − tₖ)²",
+        "∂L/∂y": "∂L/∂yₖ = yₖ − tₖ",
+        "δ⁽²⁾": "δ⁽²⁾ₖ = (yₖ − tₖ) yₖ(1 − yₖ)",
+        "∂L/∂u": "∂L/∂uⱼₖ = hⱼ δ⁽²⁾ₖ",
+        "∂L/∂b⁽²⁾": "∂L/∂b⁽²⁾ₖ = δ⁽²⁾ₖ",
+        "∂L/∂h": "∂L/∂hⱼ = Σₖ δ⁽²⁾ₖ uⱼₖ",
+        "δ⁽¹⁾": "δ⁽¹⁾ⱼ = hⱼ(1 − hⱼ) Σₖ δ⁽²⁾ₖ uⱼₖ",
+        "∂L/∂w": "∂L/∂wᵢⱼ = xᵢ δ⁽¹⁾ⱼ",
+        "∂L/∂b⁽¹⁾": "∂L/∂b⁽¹⁾ⱼ = δ⁽¹⁾ⱼ",
+        "∂L/∂x": "∂L/∂xᵢ = Σⱼ δ⁽¹⁾ⱼ wᵢⱼ",
+    }
     assert [s.phase for s in e].index("forward") == 6  # x, t, w, b⁽¹⁾, u, b⁽²⁾ come first
     assert e["δ⁽¹⁾"].source == "Sigmoid.backward"
+
+
+def test_other_depths_letter_each_layer_i_to_j_with_k_above():
+    net = lk.Sequential(
+        lk.Dense(2, 3), lk.Sigmoid(), lk.Dense(3, 3), lk.Sigmoid(), lk.Dense(3, 1), lk.Sigmoid()
+    )
+    formulas = {step.symbol: step.formula for step in explain(net, [0.1, 0.2], [0.5])}
+    assert formulas["W⁽²⁾"] == "W⁽²⁾ᵢⱼ connects h⁽¹⁾ᵢ to a⁽²⁾ⱼ"
+    assert formulas["δ⁽²⁾"] == "δ⁽²⁾ⱼ = h⁽²⁾ⱼ(1 − h⁽²⁾ⱼ) Σₖ δ⁽³⁾ₖ W⁽³⁾ⱼₖ"
+    assert formulas["δ⁽³⁾"] == "δ⁽³⁾ⱼ = (yⱼ − tⱼ) yⱼ(1 − yⱼ)"
+    assert formulas["L"] == "L = ½ Σⱼ (yⱼ − tⱼ)²"
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,7 @@ def render(example: WorkedExample) -> str:
         _display(rf"u = {_matrix(e.u)}, \qquad b^{{(2)}} = {_matrix(e.b2)}"),
         "The network with these weights, as `layerkit draw` pictures it (blue lines are "
         "positive weights, red negative, thicker for larger magnitudes):",
-        _figure(draw(worked_example()[0])),
+        _figure(draw(worked_example()[0], biases=True, targets=True)),
         "## Forward pass",
         r"Each hidden unit \(j\) adds up its weighted inputs, "
         r"\(a^{(1)}_j = \sum_i x_i w_{ij} + b^{(1)}_j\) (`Dense.forward`):",

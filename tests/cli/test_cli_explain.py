@@ -36,10 +36,10 @@ def test_default_is_the_worked_example_in_its_notation(layerkit):
     for formula in (
         "a⁽¹⁾ⱼ = Σᵢ xᵢ wᵢⱼ + b⁽¹⁾ⱼ",
         "hⱼ = σ(a⁽¹⁾ⱼ)",
-        "yⱼ = σ(a⁽²⁾ⱼ)",
-        "δ⁽²⁾ⱼ = (yⱼ − tⱼ) yⱼ(1 − yⱼ)",
+        "yₖ = σ(a⁽²⁾ₖ)",
+        "δ⁽²⁾ₖ = (yₖ − tₖ) yₖ(1 − yₖ)",
         "δ⁽¹⁾ⱼ = hⱼ(1 − hⱼ) Σₖ δ⁽²⁾ₖ uⱼₖ",
-        "∂L/∂uᵢⱼ = hᵢ δ⁽²⁾ⱼ",
+        "∂L/∂uⱼₖ = hⱼ δ⁽²⁾ₖ",
         "∂L/∂wᵢⱼ = xᵢ δ⁽¹⁾ⱼ",
     ):
         assert formula in text
