@@ -319,8 +319,9 @@ def test_built_api_reference_documents_the_classes(site: Path) -> None:
 def test_built_worked_example_has_the_generated_numbers(site: Path) -> None:
     html = (site / "math" / "worked-example" / "index.html").read_text(encoding="utf-8")
     hook = _load_hook("worked_example")
-    assert "worked-example -->" not in html
+    assert "worked-example -->" not in html and "worked-example-drawing -->" not in html
     assert hook.number(hook.compute().new_loss) in html
+    assert html.count('class="lk-explain"') == 1  # the step drawn, embedded whole
     assert html.count('class="arithmatex"') >= 15
 
 

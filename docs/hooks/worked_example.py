@@ -18,9 +18,11 @@ import numpy as np
 
 import layerkit as lk
 from layerkit.draw import draw
-from layerkit.explain import WORKED_EXAMPLE, worked_example
+from layerkit.explain import WORKED_EXAMPLE, explain, worked_example
+from layerkit.explain_html import explanation_html
 
 MARKER = "<!-- worked-example -->"
+DRAWING_MARKER = "<!-- worked-example-drawing -->"
 
 # The example's fixed numbers (input, target, weights, biases) are layerkit.explain's, which
 # `layerkit explain` prints too: w[i][j] connects input i to hidden unit j, u[j][k] hidden
@@ -446,6 +448,9 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     """Replace the marker with the generated worked example."""
     if MARKER not in markdown:
         return markdown
+    # the interactive drawing of the same pass, from the explanation `layerkit explain` prints
+    drawing = explanation_html(explain(*worked_example()), learning_rate=LEARNING_RATE)
+    markdown = markdown.replace(DRAWING_MARKER, f"\n{drawing}\n")
     return markdown.replace(MARKER, render(compute()))
 
 
