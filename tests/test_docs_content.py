@@ -270,3 +270,63 @@ def test_generated_and_reference_math_renders_in_the_browser(
         assert formulas >= 15, "the worked example lost its generated formulas"
     if page == "reference/layers/":  # the API reference, as a reader's browser shows it
         assert 'id="layerkit.Dense"' in dom and "Dense" in dom
+
+
+# ------------------------------------------------------------------- the command-line page
+def _table_rows(html: str, first_header: str) -> list[list[str]]:
+    """The body rows of the HTML table whose first header cell is ``first_header``, as text."""
+    for table in re.findall(r"<table>.*?</table>", html, re.S):
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
+        if headers and re.sub(r"<[^>]+>", "", headers[0]).strip() == first_header:
+            rows = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>", 1)[-1], re.S)
+            return [
+                [
+                    re.sub(r"<[^>]+>", "", cell).strip()
+                    for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                ]
+                for row in rows
+            ]
+    raise AssertionError(f"no table headed {first_header!r}")
+
+
+def test_built_cli_page_shows_the_real_defaults(site: Path) -> None:
+    from types import SimpleNamespace
+
+    from layerkit.cli.data import BUILTIN
+    from layerkit.cli.options import _Spec
+    from layerkit.cli.train_defaults import choose
+
+    html = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    assert "Sentinel" not in html and "N/A" not in html
+    assert "cli-reference -->" not in html and "train-defaults -->" not in html
+    # Every command has its options table, and an option with a default shows it.
+    for command in ("train", "explain", "predict", "draw", "plugins", "check"):
+        assert f'id="layerkit-{command}"' in html, f"no reference entry for layerkit {command}"
+    seed_default = (
+        r"<code>--seed</code></td>\s*<td>INTEGER RANGE</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>"
+    )
+    assert re.findall(seed_default, html) == ["<code>0</code>"] * 2, "explain and train seed from 0"
+    # The defaults table is what train_defaults chooses, data set by data set.
+    columns = [
+        ("l2", "sigmoid"),
+        ("l2", "softmax"),
+        ("cross_entropy", "softmax"),
+        ("l2", "none"),
+        ("l1", "none"),
+    ]
+    rows = _table_rows(html, "data set")
+    assert [row[0] for row in rows] == [*BUILTIN, "a data file"]
+    for row in rows:
+        builtin = row[0] != "a data file"
+        chosen = [
+            choose(SimpleNamespace(name=row[0]), builtin, loss, _Spec(output, {}))
+            for loss, output in columns
+        ]  # type: ignore[arg-type]
+        expected = [f"{d.lr:g}" for d in chosen] + [
+            str(chosen[0].epochs),
+            str(chosen[0].batch_size),
+            str(chosen[0].hidden),
+        ]
+        assert row[1:] == expected, (
+            f"the defaults table's row for {row[0]} is not what train chooses"
+        )
