@@ -39,11 +39,15 @@ class Dense(Layer):
 
     Parameters
     ----------
-    in_features, out_features
-        Number of inputs and outputs; positive integers.
-    W, b
-        Initial weights ``(in_features, out_features)`` and bias ``(out_features,)``; copied.
-        When omitted, ``W`` is drawn by ``init`` and ``b`` is zero.
+    in_features
+        Number of inputs; a positive integer.
+    out_features
+        Number of outputs; a positive integer.
+    W
+        Initial weights ``(in_features, out_features)``; copied. When omitted, drawn by
+        ``init``.
+    b
+        Initial bias ``(out_features,)``; copied. When omitted, zero.
     init
         ``"glorot"`` (default) draws ``W`` uniformly from ±√(6 / (in + out)), which keeps the
         variance of activations and gradients about equal from layer to layer for sigmoid and

@@ -19,6 +19,7 @@ import inspect
 import io
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from xml.etree import ElementTree
@@ -330,3 +331,89 @@ def test_built_cli_page_shows_the_real_defaults(site: Path) -> None:
         assert row[1:] == expected, (
             f"the defaults table's row for {row[0]} is not what train chooses"
         )
+
+
+# ------------------------------------------------------------------------ docstring entries
+NUMPYDOC_ENTRY_SECTIONS = {
+    "Parameters",
+    "Other Parameters",
+    "Attributes",
+    "Returns",
+    "Yields",
+    "Receives",
+    "Raises",
+    "Warns",
+}
+# "x, t" or "W, b : ndarray" on an entry line: griffe reads it as one name (or type), so the
+# rendered entry gets another parameter's annotation.
+_SEVERAL_NAMES = re.compile(r"^\w+(\s*,\s*\w+)+\s*(:.*)?$")
+
+
+def _documented_objects() -> Iterator[tuple[str, object]]:
+    """Every module, class, function and method of layerkit and its first-party plugins."""
+    import pkgutil
+
+    for package_name in ("layerkit", "layerkit_activations", "layerkit_losses"):
+        package = importlib.import_module(package_name)
+        names = [package_name] + [
+            info.name for info in pkgutil.walk_packages(package.__path__, package_name + ".")
+        ]
+        for name in names:
+            module = importlib.import_module(name)
+            yield name, module
+            for attribute, value in vars(module).items():
+                if getattr(value, "__module__", None) != name:
+                    continue
+                if inspect.isclass(value):
+                    yield f"{name}.{attribute}", value
+                    for member, function in vars(value).items():
+                        function = getattr(function, "__func__", function)
+                        if isinstance(function, property):
+                            function = function.fget
+                        if inspect.isfunction(function):
+                            yield f"{name}.{attribute}.{member}", function
+                elif inspect.isfunction(value):
+                    yield f"{name}.{attribute}", value
+
+
+def several_names_entries(docstring: str) -> list[str]:
+    """The entry lines of ``docstring``'s numpydoc sections that name more than one thing."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    found, in_section = [], False
+    for index, line in enumerate(lines):
+        underline = index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1].strip())
+        if underline:
+            in_section = line.strip() in NUMPYDOC_ENTRY_SECTIONS
+        elif in_section and line and not line[0].isspace() and _SEVERAL_NAMES.match(line):
+            found.append(line)
+    return found
+
+
+def test_several_names_entries_are_found() -> None:
+    docstring = """Summary.
+
+    Parameters
+    ----------
+    x, t
+        Two in one.
+    loss
+        Alone, with ``a, b`` in its text.
+
+    Raises
+    ------
+    ShapeError, DTypeError
+        Two in one.
+    """
+    assert several_names_entries(docstring) == ["x, t", "ShapeError, DTypeError"]
+
+
+def test_numpydoc_entries_name_one_parameter_each() -> None:
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in several_names_entries(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "numpydoc entries naming several parameters (or exceptions) render with one "
+        "annotation for all of them; give each its own entry:\n" + "\n".join(offenders)
+    )
