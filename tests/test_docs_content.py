@@ -417,3 +417,39 @@ def test_numpydoc_entries_name_one_parameter_each() -> None:
         "numpydoc entries naming several parameters (or exceptions) render with one "
         "annotation for all of them; give each its own entry:\n" + "\n".join(offenders)
     )
+
+
+# ------------------------------------------------------------------- constructor signatures
+def _signature_text(html: str, identifier: str) -> str:
+    """The text of the rendered signature under the heading ``identifier``, or ''."""
+    heading = html.find(f'id="{identifier}"')
+    if heading < 0:
+        return ""
+    match = re.search(r'<div class="doc-signature highlight">(.*?)</pre>', html[heading:], re.S)
+    if not match or match.start() > 2000:
+        return ""
+    return re.sub(r"<[^>]+>", "", match.group(1)).replace("&quot;", '"')
+
+
+def test_built_class_entries_show_the_constructor_signature(site: Path) -> None:
+    checked, missing = 0, []
+    for target, page in _directives().items():
+        obj = _resolve_like_griffe(target)
+        if not inspect.isclass(obj) or "__init__" not in vars(obj):
+            continue
+        parameters = list(inspect.signature(obj).parameters.values())
+        built = site / "reference" / page.stem / "index.html"
+        text = _signature_text(built.read_text(encoding="utf-8"), target)
+        expected = [p.name for p in parameters if p.kind is not p.VAR_KEYWORD]
+        if any(p.kind is p.KEYWORD_ONLY for p in parameters) and not any(
+            p.kind is p.VAR_POSITIONAL for p in parameters
+        ):
+            expected.append("*,")  # the keyword-only marker
+        absent = [name for name in expected if not re.search(rf"(?<!\w){re.escape(name)}", text)]
+        if not text or absent:
+            missing.append(f"{target}: {absent or 'no signature'}")
+        checked += 1
+    assert checked >= 5, f"checked only {checked} classes with a constructor"
+    assert not missing, "class entries without their constructor's signature:\n" + "\n".join(
+        missing
+    )
