@@ -22,6 +22,8 @@ class ELU(Activation):
     ``α > 1`` the derivative exceeds 1, and a gradient that overflows the dtype raises
     `layerkit.errors.NonFiniteError`; an ``α`` beyond float32's range refuses float32 input.
 
+    Input shape: any. Output shape: the input's, same dtype.
+
     Parameters
     ----------
     alpha
@@ -32,8 +34,6 @@ class ELU(Activation):
     ------
     layerkit.errors.ConfigurationError
         If ``alpha`` is negative, infinite, NaN or not a number.
-
-    Input shape: any. Output shape: the input's, same dtype.
 
     Examples
     --------

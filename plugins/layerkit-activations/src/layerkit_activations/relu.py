@@ -53,6 +53,8 @@ class LeakyReLU(Activation):
     `layerkit.errors.NonFiniteError` rather than returning infinity; a slope beyond
     float32's range refuses float32 input (`layerkit.errors.ConfigurationError`).
 
+    Input shape: any. Output shape: the input's, same dtype.
+
     Parameters
     ----------
     slope
@@ -62,8 +64,6 @@ class LeakyReLU(Activation):
     ------
     layerkit.errors.ConfigurationError
         If ``slope`` is negative, infinite, NaN or not a number.
-
-    Input shape: any. Output shape: the input's, same dtype.
 
     Examples
     --------

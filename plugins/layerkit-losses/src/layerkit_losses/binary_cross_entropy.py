@@ -28,15 +28,15 @@ class BinaryCrossEntropy(CrossEntropyBase):
     positive. ``backward()`` returns ``σ(z) − t``, what the chain rule gives for a `Sigmoid`
     followed by this loss; prefer it for the same reasons as ``CrossEntropy(from_logits=True)``.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+
     Parameters
     ----------
     from_logits
         Whether ``y`` holds logits (True) or probabilities (False, default).
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
-
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
-    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
 
     Raises
     ------

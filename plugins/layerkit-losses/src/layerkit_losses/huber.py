@@ -24,6 +24,11 @@ class HuberLoss(Loss):
     ``h(d) = ½ q² + δ (|d| − q)`` with ``q = min(|d|, δ)``, which never squares a large
     error. ``backward()`` returns ``clip(y − t, −δ, δ)``.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+    A loss beyond the dtype's range (``½ q²`` with a δ of 1e200 and an error of 1e160, in
+    float64) raises `layerkit.errors.NonFiniteError`.
+
     Parameters
     ----------
     delta
@@ -35,11 +40,6 @@ class HuberLoss(Loss):
     ------
     layerkit.errors.ConfigurationError
         If ``delta`` is not a finite number > 0.
-
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
-    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
-    A loss beyond the dtype's range (``½ q²`` with a δ of 1e200 and an error of 1e160, in
-    float64) raises `layerkit.errors.NonFiniteError`.
 
     Examples
     --------
