@@ -389,6 +389,61 @@ def several_names_entries(docstring: str) -> list[str]:
     return found
 
 
+# An entry line of Parameters, Attributes, Raises, ...: a name, "name : type", or a dotted type.
+_ENTRY = re.compile(r"^\*{0,2}[A-Za-z_][\w.]*(\s*:\s*.+)?$")
+
+
+def stray_paragraphs(docstring: str) -> list[str]:
+    """Lines at an entry's indentation in a numpydoc section that are not entries.
+
+    "Input shape: any." after a Parameters or Raises section is read by griffe as one more
+    entry (strict builds fail on a parameter named "Input"), or rendered as an exception.
+    """
+    lines = inspect.cleandoc(docstring).splitlines()
+    found, section = [], None
+    for index, line in enumerate(lines):
+        if index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1].strip()):
+            section = line.strip()
+        elif re.fullmatch(r"-{3,}", line.strip()) or not line or line[0].isspace():
+            continue
+        elif section in NUMPYDOC_ENTRY_SECTIONS:
+            sentence = line.rstrip().endswith(".")
+            if sentence or (section not in {"Returns", "Yields"} and not _ENTRY.match(line)):
+                found.append(line)
+    return found
+
+
+def test_stray_paragraphs_are_found() -> None:
+    docstring = """Summary.
+
+    Parameters
+    ----------
+    slope : float
+        The slope.
+
+    Input shape: any.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list of str)
+        Fine.
+    The inputs and their names.
+    """
+    assert stray_paragraphs(docstring) == ["Input shape: any.", "The inputs and their names."]
+
+
+def test_numpydoc_sections_hold_only_entries() -> None:
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in stray_paragraphs(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "text after a numpydoc Parameters/Raises/... section is read as one more entry; move "
+        "it above the first section:\n" + "\n".join(offenders)
+    )
+
+
 def test_several_names_entries_are_found() -> None:
     docstring = """Summary.
 
@@ -453,3 +508,38 @@ def test_built_class_entries_show_the_constructor_signature(site: Path) -> None:
     assert not missing, "class entries without their constructor's signature:\n" + "\n".join(
         missing
     )
+
+
+# ------------------------------------------------------------- first-party component pages
+FIRST_PARTY = {None, "layerkit-activations", "layerkit-losses"}  # layerkit's own, its plugins
+
+
+def _sections(page: Path) -> dict[str, str]:
+    """Each ``## `name` `` section of ``page``, by name."""
+    parts = re.split(r"^## `(\w+)`\n", page.read_text(encoding="utf-8"), flags=re.M)
+    return {
+        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        c
+        for c in [*layerkit.activations().values(), *layerkit.losses().values()]
+        if c.distribution in FIRST_PARTY
+    ],
+    ids=lambda component: component.name,
+)
+def test_every_first_party_component_has_a_reference_section(component: layerkit.Component) -> None:
+    page = REFERENCE / ("activations.md" if component.kind == "activation" else "losses.md")
+    section = _sections(page).get(component.name)
+    assert section is not None, f"{page.name} has no section ## `{component.name}`"
+    assert section.count("$$") >= 2, f"the {component.name} section shows no formula"
+    entries = re.findall(r"^:::\s+(\S+)", section, re.M) + re.findall(r"\]\[([\w.]+)\]", section)
+    assert any(_resolve_like_griffe(entry) is component.cls for entry in entries), (
+        f"the {component.name} section neither documents nor links {component.cls.__name__}"
+    )
+    options = [name for name in inspect.signature(component.cls).parameters if name != "self"]
+    unnamed = [name for name in options if f"`{name}`" not in section]
+    assert not unnamed, f"the {component.name} section does not name its options {unnamed}"
