@@ -62,6 +62,8 @@ class Dense(Layer):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import Dense
     >>> layer = Dense(2, 3, W=np.ones((2, 3)), b=np.zeros(3))
     >>> layer(np.array([[1.0, 2.0]]))
     array([[3., 3., 3.]])

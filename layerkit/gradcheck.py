@@ -144,6 +144,8 @@ def gradcheck(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import gradcheck
     >>> from layerkit import Dense
     >>> errors = gradcheck(Dense(3, 2, seed=0), np.ones((4, 3)))
     >>> bool(errors), sorted(errors), max(errors.values()) < 1e-6

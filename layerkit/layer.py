@@ -51,6 +51,7 @@ class Layer:
 
     Examples
     --------
+    >>> from layerkit import Layer
     >>> import numpy as np
     >>> class Double(Layer):
     ...     def forward(self, x):

@@ -55,6 +55,7 @@ def mlp(
 
     Examples
     --------
+    >>> from layerkit import mlp
     >>> mlp([2, 3, 2], seed=0)
     Sequential(
       (0): Dense(2→3)

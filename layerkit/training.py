@@ -118,6 +118,7 @@ def fit(
 
     Examples
     --------
+    >>> from layerkit import fit
     >>> from layerkit import SGD, Dense, L2Loss, Sequential, Sigmoid
     >>> net = Sequential(Dense(1, 1, seed=0), Sigmoid())
     >>> history = fit(net, [[0.0], [1.0]], [[0.0], [1.0]], loss=L2Loss(),

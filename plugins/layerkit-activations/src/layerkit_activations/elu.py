@@ -37,6 +37,8 @@ class ELU(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import ELU
     >>> elu = ELU()
     >>> elu
     ELU(alpha=1.0)

@@ -24,6 +24,8 @@ class ReLU(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import ReLU
     >>> relu = ReLU()
     >>> relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
@@ -67,6 +69,8 @@ class LeakyReLU(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import LeakyReLU
     >>> leaky = LeakyReLU(slope=0.1)
     >>> leaky
     LeakyReLU(slope=0.1)

@@ -22,6 +22,8 @@ class Tanh(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import Tanh
     >>> tanh = Tanh()
     >>> tanh(np.array([0.0, 1e4, -1e4]))
     array([ 0.,  1., -1.])

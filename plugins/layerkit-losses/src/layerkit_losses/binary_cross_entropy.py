@@ -50,6 +50,8 @@ class BinaryCrossEntropy(CrossEntropyBase):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import BinaryCrossEntropy
     >>> loss = BinaryCrossEntropy()
     >>> round(loss(np.array([0.8, 0.4]), np.array([1.0, 0.0])), 6)  # −log 0.8 − log 0.6
     0.733969

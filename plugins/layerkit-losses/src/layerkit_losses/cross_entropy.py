@@ -72,6 +72,8 @@ class CrossEntropy(CrossEntropyBase):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import CrossEntropy
     >>> loss = CrossEntropy()
     >>> y = np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
     >>> round(loss(y, np.array([0, 1])), 6)  # ½ (−log 0.5 − log 0.8)

@@ -43,6 +43,8 @@ class HuberLoss(Loss):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import HuberLoss
     >>> loss = HuberLoss(delta=1.0)
     >>> loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))  # ½ 0.5² + (3 − ½)
     2.625

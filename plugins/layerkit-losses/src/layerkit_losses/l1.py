@@ -32,6 +32,8 @@ class L1Loss(Loss):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import L1Loss
     >>> loss = L1Loss()
     >>> loss(np.array([0.5, 2.0, 1.0]), np.array([1.0, 0.0, 1.0]))  # 0.5 + 2 + 0
     2.5
