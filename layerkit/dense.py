@@ -35,6 +35,7 @@ class Dense(Layer):
     the first ``backward`` and after ``backward_step``, which applies them and lets them go.
 
     Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
+
     Output shape: ``(out_features,)`` or ``(batch, out_features)``.
 
     Parameters

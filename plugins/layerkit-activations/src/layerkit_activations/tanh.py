@@ -14,6 +14,7 @@ class Tanh(Activation):
     """Hyperbolic tangent ``y = tanh(x)``, elementwise; no parameters.
 
     Formula: ``tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)``, with values in (−1, 1).
+
     Derivative: ``tanh'(x) = 1 − y²``, computed from the cached output.
 
     ``np.tanh`` saturates to ±1 without overflow, so any finite input is safe.
