@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import inspect
 import io
+import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -444,6 +445,45 @@ def test_numpydoc_sections_hold_only_entries() -> None:
     )
 
 
+# "Input shape: ..." then "Output shape: ..." on the next line: Markdown joins the two lines
+# into one run-on paragraph.
+_LABEL = re.compile(r"^[A-Z][a-z]+( [a-z]+)?: ")
+
+
+def run_on_labels(docstring: str) -> list[str]:
+    """Lines opening with a label ("Derivative: ") that continue the paragraph above them."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    return [
+        line
+        for above, line in itertools.pairwise(lines)
+        if _LABEL.match(line) and above.strip() and not above[0].isspace()
+    ]
+
+
+def test_labelled_lines_start_their_own_paragraph() -> None:
+    assert run_on_labels("S.\n\nInput shape: any.\nOutput shape: same.\n") == [
+        "Output shape: same."
+    ]
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in run_on_labels(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, "labelled lines run on into the paragraph above:\n" + "\n".join(offenders)
+
+
+def test_rest_literal_blocks_are_not_left_in_docstrings() -> None:
+    offenders = [
+        where
+        for where, obj in _documented_objects()
+        if re.search(r"::\n\s*\n", inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "reST '::' literal blocks render with a stray '::' on the site; use a ```python "
+        f"fence (it runs as a test): {offenders}"
+    )
+
+
 def test_several_names_entries_are_found() -> None:
     docstring = """Summary.
 
@@ -543,3 +583,11 @@ def test_every_first_party_component_has_a_reference_section(component: layerkit
     options = [name for name in inspect.signature(component.cls).parameters if name != "self"]
     unnamed = [name for name in options if f"`{name}`" not in section]
     assert not unnamed, f"the {component.name} section does not name its options {unnamed}"
+
+
+def test_plugin_guide_loss_uses_the_public_batch_helpers() -> None:
+    guide = (DOCS / "plugins.md").read_text(encoding="utf-8")
+    start = guide.index("class LogCosh")
+    loss = guide[start : guide.index("@layerkit.hookimpl", start)]
+    assert "self.batch_scale(y)" in loss and "self.reduce(" in loss
+    assert "len(y)" not in loss, "the guide's loss re-implements the batch scale"
