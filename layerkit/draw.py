@@ -7,6 +7,7 @@ standard library, and a browser or the docs can show it as it is.
 
 Examples
 --------
+>>> from layerkit.draw import draw
 >>> svg = draw([2, 3, 2])
 >>> svg.startswith("<svg"), "w₁₂" in svg, "u₃₂" in svg
 (True, True, True)

@@ -201,6 +201,7 @@ def boundary_path(path: PathLike) -> Path:
 
     Examples
     --------
+    >>> from layerkit.plotting import boundary_path
     >>> boundary_path("runs/loss.png").as_posix()
     'runs/loss-boundary.png'
     """
