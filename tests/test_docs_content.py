@@ -316,22 +316,19 @@ def test_built_cli_page_shows_the_real_defaults(site: Path) -> None:
         ("l2", "none"),
         ("l1", "none"),
     ]
-    rows = _table_rows(html, "data set")
-    assert [row[0] for row in rows] == [*BUILTIN, "a data file"]
-    for row in rows:
-        builtin = row[0] != "a data file"
+    rates, sizes = _table_rows(html, "data set"), _table_rows(html, "data")
+    assert [row[0] for row in rates] == [*BUILTIN, "a data file"] == [row[0] for row in sizes]
+    for rate_row, size_row in zip(rates, sizes, strict=True):
+        data = rate_row[0]
+        dataset = SimpleNamespace(name=data)
         chosen = [
-            choose(SimpleNamespace(name=row[0]), builtin, loss, _Spec(output, {}))
+            choose(dataset, data != "a data file", loss, _Spec(output, {}))  # type: ignore[arg-type]
             for loss, output in columns
-        ]  # type: ignore[arg-type]
-        expected = [f"{d.lr:g}" for d in chosen] + [
-            str(chosen[0].epochs),
-            str(chosen[0].batch_size),
-            str(chosen[0].hidden),
         ]
-        assert row[1:] == expected, (
-            f"the defaults table's row for {row[0]} is not what train chooses"
-        )
+        assert rate_row[1:] == [f"{d.lr:g}" for d in chosen], f"learning rates for {data}"
+        first = chosen[0]
+        expected = [str(first.epochs), str(first.batch_size), str(first.hidden)]
+        assert size_row[1:] == expected, f"epochs, batch size and hidden width for {data}"
 
 
 # ------------------------------------------------------------------------ docstring entries

@@ -32,10 +32,10 @@ PROGRAM = "layerkit"
 # One (loss, output activation) pair for each way a loss's gradient reaches the last layer,
 # in the order of the table's columns; `choose` picks the learning rate from it.
 LEARNING_RATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("sigmoid output, l2 or huber", "l2", "sigmoid"),
-    ("softmax output, l2 or huber", "l2", "softmax"),
-    ("cross_entropy or binary_cross_entropy", "cross_entropy", "softmax"),
-    ("linear output, l2 or huber", "l2", "none"),
+    ("sigmoid", "l2", "sigmoid"),  # l2 or huber through a sigmoid output
+    ("softmax", "l2", "softmax"),  # l2 or huber through a softmax output
+    ("cross-entropy", "cross_entropy", "softmax"),  # either cross-entropy, any output
+    ("linear", "l2", "none"),  # l2 or huber through a linear output
     ("l1", "l1", "none"),
 )
 DATA_FILE = "a data file"
@@ -107,20 +107,22 @@ def train_defaults() -> dict[str, dict[str, Defaults]]:
 
 
 def train_defaults_markdown() -> str:
-    """The table of learning rate, epochs, batch size and hidden units for each data set."""
+    """Two tables: the learning rate, and the epochs, batch size and hidden width, by data set."""
     columns = [column for column, _, _ in LEARNING_RATE_COLUMNS]
-    lines = [
-        "| data set | " + " | ".join(f"lr: {c}" for c in columns) + " | epochs | batch size "
-        "| hidden units |",
-        "| --- " * (len(columns) + 4) + "|",
-    ]
+    rates = ["| data set | " + " | ".join(columns) + " |", "| --- " * (len(columns) + 1) + "|"]
+    sizes = ["| data | epochs | batch size | hidden units |", "| --- | --- | --- | --- |"]
     for data, chosen in train_defaults().items():
         first = next(iter(chosen.values()))
-        rates = " | ".join(f"{chosen[c].lr:g}" for c in columns)
         name = data if data == DATA_FILE else f"`{data}`"
-        lines.append(f"| {name} | {rates} | {first.epochs} | {first.batch_size} | {first.hidden} |")
-    lines += ["", f"The momentum is {MOMENTUM:g} for every data set."]
-    return "\n".join(lines)
+        rates.append(f"| {name} | " + " | ".join(f"{chosen[c].lr:g}" for c in columns) + " |")
+        sizes.append(f"| {name} | {first.epochs} | {first.batch_size} | {first.hidden} |")
+    explained = (
+        "The learning rate η depends on how the loss's gradient reaches the last layer: "
+        "*sigmoid*, *softmax* and *linear* are `l2` or `huber` through that output activation, "
+        "*cross-entropy* is `cross_entropy` or `binary_cross_entropy`, and *l1* is `l1`. "
+        f"The momentum is {MOMENTUM:g} for every data set."
+    )
+    return "\n".join(["Learning rate η:", "", *rates, "", explained, "", *sizes])
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
