@@ -44,6 +44,7 @@ class Activation(Layer):
 
     Examples
     --------
+    >>> from layerkit import Activation
     >>> import numpy as np
     >>> class Square(Activation):
     ...     def function(self, x):

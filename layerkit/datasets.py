@@ -123,6 +123,8 @@ def one_hot(labels: NDArray[np.integer], classes: int | None = None) -> NDArray[
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit.datasets import one_hot
     >>> one_hot(np.array([0, 2, 1]))
     array([[1., 0., 0.],
            [0., 0., 1.],
@@ -170,6 +172,7 @@ def load(name: str, **options: object) -> Data:
 
     Examples
     --------
+    >>> from layerkit.datasets import load
     >>> x, labels = load("spirals", samples=6, seed=0)
     >>> x.shape, labels.tolist()
     ((6, 2), [0, 1, 2, 0, 1, 2])

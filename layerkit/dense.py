@@ -35,15 +35,20 @@ class Dense(Layer):
     the first ``backward`` and after ``backward_step``, which applies them and lets them go.
 
     Input shape: ``(in_features,)`` for one sample or ``(batch, in_features)``.
+
     Output shape: ``(out_features,)`` or ``(batch, out_features)``.
 
     Parameters
     ----------
-    in_features, out_features
-        Number of inputs and outputs; positive integers.
-    W, b
-        Initial weights ``(in_features, out_features)`` and bias ``(out_features,)``; copied.
-        When omitted, ``W`` is drawn by ``init`` and ``b`` is zero.
+    in_features
+        Number of inputs; a positive integer.
+    out_features
+        Number of outputs; a positive integer.
+    W
+        Initial weights ``(in_features, out_features)``; copied. When omitted, drawn by
+        ``init``.
+    b
+        Initial bias ``(out_features,)``; copied. When omitted, zero.
     init
         ``"glorot"`` (default) draws ``W`` uniformly from ±√(6 / (in + out)), which keeps the
         variance of activations and gradients about equal from layer to layer for sigmoid and
@@ -58,6 +63,8 @@ class Dense(Layer):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import Dense
     >>> layer = Dense(2, 3, W=np.ones((2, 3)), b=np.zeros(3))
     >>> layer(np.array([[1.0, 2.0]]))
     array([[3., 3., 3.]])

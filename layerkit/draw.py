@@ -12,6 +12,7 @@ the SVG draws in its own colours on a white background.
 
 Examples
 --------
+>>> from layerkit.draw import draw
 >>> svg = draw([2, 3, 2])
 >>> svg.startswith("<svg"), "w₁₂" in svg, "u₃₂" in svg
 (True, True, True)
@@ -79,9 +80,12 @@ def draw(
         A model (Dense layers, each followed by at most one activation, as `explain` expects;
         its weights colour the lines: blue positive, red negative, thicker for larger
         magnitude), or layer sizes such as ``[2, 3, 2]``.
-    activation, output
-        For sizes only: the registered names of the hidden and output activations
-        (``output=None`` for a linear output), shown in the column headers.
+    activation
+        For sizes only: the registered name of the hidden activation, shown in the column
+        headers.
+    output
+        For sizes only: the registered name of the output activation (``None`` for a linear
+        output), shown in the column headers.
     labels
         Whether to label every weight; by default, when no layer has more than
         `LABEL_LIMIT` connections.

@@ -17,6 +17,7 @@ depth, i counts a layer's inputs, j its units and k the units of the layer above
 
 Examples
 --------
+>>> from layerkit.explain import explain, worked_example
 >>> net, x, t = worked_example()
 >>> explanation = explain(net, x, t)
 >>> step = explanation["δ⁽¹⁾"]
@@ -138,6 +139,7 @@ def worked_example() -> tuple[Sequential, Array, Array]:
 
     Examples
     --------
+    >>> from layerkit.explain import worked_example
     >>> net, x, t = worked_example()
     >>> net[0].W.shape, x, t
     ((2, 3), array([0.05, 0.1 ]), array([0.01, 0.99]))

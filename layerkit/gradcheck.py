@@ -110,8 +110,10 @@ def gradcheck(
         Any layer (built-in, plugin or your own), a `Sequential`, or a loss.
     x
         An input batch for ``model`` (the prediction ``y`` when ``model`` is a loss).
-    t, loss
-        Optional target and loss defining the objective, as above.
+    t
+        Optional target defining the objective with ``loss``, as above.
+    loss
+        Optional loss defining the objective with ``t``, as above.
     eps
         The finite-difference step; finite and positive.
     seed
@@ -142,6 +144,8 @@ def gradcheck(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import gradcheck
     >>> from layerkit import Dense
     >>> errors = gradcheck(Dense(3, 2, seed=0), np.ones((4, 3)))
     >>> bool(errors), sorted(errors), max(errors.values()) < 1e-6

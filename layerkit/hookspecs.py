@@ -2,13 +2,17 @@
 
 A plugin is a module (or any object) with functions marked ``@layerkit.hookimpl`` whose
 names are the hooks below. Each hook receives a ``register`` callback; the plugin calls it
-once per component it provides::
+once per component it provides:
 
-    import layerkit
+~~~python
+import layerkit
+from layerkit_activations import Tanh
 
-    @layerkit.hookimpl
-    def register_activations(register):
-        register("tanh", Tanh)
+
+@layerkit.hookimpl
+def register_activations(register):
+    register("tanh", Tanh)
+~~~
 
 Installed packages are found through the entry-point group ``layerkit``; see
 [Writing a plugin](../plugins.md). A hook that raises or registers anything invalid sets its

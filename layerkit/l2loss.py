@@ -34,6 +34,8 @@ class L2Loss(Loss):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import L2Loss
     >>> loss = L2Loss()
     >>> round(loss(np.array([0.8, 0.2]), np.array([1.0, 0.0])), 12)  # ½(0.2² + 0.2²)
     0.04

@@ -52,6 +52,7 @@ class Layer:
 
     Examples
     --------
+    >>> from layerkit import Layer
     >>> import numpy as np
     >>> class Double(Layer):
     ...     def forward(self, x):

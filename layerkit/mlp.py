@@ -43,8 +43,10 @@ def mlp(
         Registered name of the hidden activation (see `activations`).
     output
         Registered name of the output activation, or ``None`` for a linear output (logits).
-    activation_options, output_options
-        Keyword options for the activations, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
+    activation_options
+        Keyword options for the hidden activation, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
+    output_options
+        Keyword options for the output activation.
     seed
         None, a non-negative integer or a ``numpy.random.Generator`` for the weights; the
         same seed builds the same network.
@@ -53,6 +55,7 @@ def mlp(
 
     Examples
     --------
+    >>> from layerkit import mlp
     >>> mlp([2, 3, 2], seed=0)
     Sequential(
       (0): Dense(2→3)

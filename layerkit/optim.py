@@ -94,6 +94,8 @@ class SGD(Optimizer):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import SGD
     >>> from layerkit import Dense
     >>> layer = Dense(1, 1, W=[[1.0]], b=[0.0])
     >>> _ = layer.forward(np.array([2.0]))

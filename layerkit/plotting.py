@@ -97,8 +97,10 @@ def plot_decision_boundary(
         The inputs, shape ``(samples, 2)``, drawn as dots.
     path
         Where to write the PNG.
-    labels, targets
-        The true classes, or the target matrix; exactly one of them.
+    labels
+        The true class of each sample; give this or ``targets``, not both.
+    targets
+        The target matrix ``(samples, outputs)``; give this or ``labels``, not both.
     output_names
         Names of the target columns, for the panel titles (with ``targets``).
     resolution
@@ -199,6 +201,7 @@ def boundary_path(path: PathLike) -> Path:
 
     Examples
     --------
+    >>> from layerkit.plotting import boundary_path
     >>> boundary_path("runs/loss.png").as_posix()
     'runs/loss-boundary.png'
     """

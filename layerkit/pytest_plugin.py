@@ -1,9 +1,11 @@
 """layerkit's pytest plugin: conformance tests for every registered component.
 
 pytest loads this module through the ``pytest11`` entry point. One line in a plugin
-author's test module runs the whole kit, one test per component and check::
+author's test module runs the whole kit, one test per component and check:
 
-    from layerkit.pytest_plugin import test_conformance  # noqa: F401
+```python
+from layerkit.pytest_plugin import test_conformance  # noqa: F401
+```
 
 Select with ``-k``, e.g. ``pytest -k "tanh"``.
 """

@@ -167,6 +167,7 @@ def failed_plugins() -> dict[str, str]:
 
     Examples
     --------
+    >>> from layerkit import failed_plugins
     >>> failed_plugins()  # every installed plugin loaded and registered cleanly
     {}
     """
@@ -215,6 +216,7 @@ def activation(name: str, **options: Any) -> Layer:
 
     Examples
     --------
+    >>> from layerkit import activation
     >>> activation("sigmoid")
     Sigmoid()
     """
@@ -228,6 +230,7 @@ def loss(name: str, **options: Any) -> Loss:
 
     Examples
     --------
+    >>> from layerkit import loss
     >>> loss("l2", reduction="sum")
     L2Loss(reduction='sum')
     """

@@ -33,6 +33,7 @@ class Sequential(Layer):
 
     Examples
     --------
+    >>> from layerkit import Sequential
     >>> from layerkit import Dense, Sigmoid
     >>> net = Sequential(Dense(2, 3), Sigmoid(), Dense(3, 2), Sigmoid())
     >>> net

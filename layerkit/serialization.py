@@ -25,8 +25,11 @@ declared sizes) and `layerkit.model_rebuild` (checking the header and rebuilding
 
 Examples
 --------
->>> import tempfile, pathlib
+>>> import pathlib
+>>> import tempfile
+>>> import numpy as np
 >>> import layerkit as lk
+>>> from layerkit import load, save
 >>> net = lk.mlp([2, 3, 2], seed=0)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
 >>> save(net, path)
@@ -254,6 +257,8 @@ def iter_layers(model: Layer) -> Iterator[Layer]:
 
     Examples
     --------
+    >>> from layerkit import Sequential
+    >>> from layerkit.serialization import iter_layers
     >>> from layerkit import Dense, Sigmoid
     >>> [repr(layer) for layer in iter_layers(Sequential(Dense(2, 3), Sequential(Sigmoid())))]
     ['Dense(2→3)', 'Sigmoid()']

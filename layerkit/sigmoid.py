@@ -20,6 +20,8 @@ class Sigmoid(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit import Sigmoid
     >>> sigmoid = Sigmoid()
     >>> sigmoid(np.array([0.0, -1e4, 1e4]))
     array([0.5, 0. , 1. ])

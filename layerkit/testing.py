@@ -1,10 +1,15 @@
 """The conformance kit: checks every activation and loss must pass, built-in or plugin.
 
-Run them on your own component (a class, or a zero-argument callable that builds one)::
+Run them on your own component (a class, or a zero-argument callable that builds one):
 
-    from layerkit.testing import check_activation, check_loss
-    check_activation(Tanh)
-    check_loss(lambda: Huber(delta=0.5))
+```python
+from layerkit.testing import check_activation, check_loss
+from layerkit_activations import Tanh
+from layerkit_losses import HuberLoss
+
+check_activation(Tanh)
+check_loss(lambda: HuberLoss(delta=0.5))
+```
 
 Each check raises `ConformanceError` saying which check failed, for which component, and by
 how much; a component that raises on the kit's input (or returns something that is not an

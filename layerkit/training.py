@@ -65,9 +65,10 @@ def fit(
     ----------
     model
         The network (any `Layer`, usually a `Sequential`).
-    x, t
-        Inputs ``(samples, features)``, at least one sample, and targets with the same
-        number of samples.
+    x
+        Inputs ``(samples, features)``, at least one sample.
+    t
+        Targets, with as many samples as ``x``.
     loss
         The loss to minimise: a `Loss` instance, or the name of a registered loss
         (``"l2"``), built with its default options.
@@ -101,11 +102,23 @@ def fit(
         so SGD's momentum velocities, which the overflow may have reached, start from zero.
         Any other layerkit error during training restores the same copy and says so in a
         note.
-    ComponentTypeError, ConfigurationError, ShapeError, DTypeError, TargetError, NonFiniteError
-        For a bad argument or data, before any step.
+    ComponentTypeError
+        For a model, loss, optimizer or callback of the wrong type, or a loss whose forward
+        does not return a float, before any step.
+    ConfigurationError
+        For a bad ``epochs``, ``batch_size``, ``shuffle`` or ``seed``, before any step.
+    ShapeError
+        For data of the wrong shape, before any step.
+    DTypeError
+        For data of an unsupported dtype, before any step.
+    TargetError
+        For a target the loss cannot take, before any step.
+    NonFiniteError
+        For NaN or infinity in the data or the model's parameters, before any step.
 
     Examples
     --------
+    >>> from layerkit import fit
     >>> from layerkit import SGD, Dense, L2Loss, Sequential, Sigmoid
     >>> net = Sequential(Dense(1, 1, seed=0), Sigmoid())
     >>> history = fit(net, [[0.0], [1.0]], [[0.0], [1.0]], loss=L2Loss(),

@@ -17,8 +17,10 @@ import importlib
 import importlib.util
 import inspect
 import io
+import itertools
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from xml.etree import ElementTree
@@ -344,3 +346,319 @@ def test_generated_and_reference_math_renders_in_the_browser(
         assert formulas >= 15, "the worked example lost its generated formulas"
     if page == "reference/layers/":  # the API reference, as a reader's browser shows it
         assert 'id="layerkit.Dense"' in dom and "Dense" in dom
+
+
+# ------------------------------------------------------------------- the command-line page
+def _table_rows(html: str, first_header: str) -> list[list[str]]:
+    """The body rows of the HTML table whose first header cell is ``first_header``, as text."""
+    for table in re.findall(r"<table>.*?</table>", html, re.S):
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
+        if headers and re.sub(r"<[^>]+>", "", headers[0]).strip() == first_header:
+            rows = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>", 1)[-1], re.S)
+            return [
+                [
+                    re.sub(r"<[^>]+>", "", cell).strip()
+                    for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                ]
+                for row in rows
+            ]
+    raise AssertionError(f"no table headed {first_header!r}")
+
+
+def test_built_cli_page_shows_the_real_defaults(site: Path) -> None:
+    from types import SimpleNamespace
+
+    from layerkit.cli.data import BUILTIN
+    from layerkit.cli.options import _Spec
+    from layerkit.cli.train_defaults import choose
+
+    html = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    assert "Sentinel" not in html and "N/A" not in html
+    assert "cli-reference -->" not in html and "train-defaults -->" not in html
+    # Every command has its options table, and an option with a default shows it.
+    for command in ("train", "explain", "predict", "draw", "plugins", "check"):
+        assert f'id="layerkit-{command}"' in html, f"no reference entry for layerkit {command}"
+    seed_default = (
+        r"<code>--seed</code></td>\s*<td>INTEGER RANGE</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>"
+    )
+    assert re.findall(seed_default, html) == ["<code>0</code>"] * 2, "explain and train seed from 0"
+    # The defaults table is what train_defaults chooses, data set by data set.
+    columns = [
+        ("l2", "sigmoid"),
+        ("l2", "softmax"),
+        ("cross_entropy", "softmax"),
+        ("l2", "none"),
+        ("l1", "none"),
+    ]
+    rates, sizes = _table_rows(html, "data set"), _table_rows(html, "data")
+    assert [row[0] for row in rates] == [*BUILTIN, "a data file"] == [row[0] for row in sizes]
+    for rate_row, size_row in zip(rates, sizes, strict=True):
+        data = rate_row[0]
+        dataset = SimpleNamespace(name=data)
+        chosen = [
+            choose(dataset, data != "a data file", loss, _Spec(output, {}))  # type: ignore[arg-type]
+            for loss, output in columns
+        ]
+        assert rate_row[1:] == [f"{d.lr:g}" for d in chosen], f"learning rates for {data}"
+        first = chosen[0]
+        expected = [str(first.epochs), str(first.batch_size), str(first.hidden)]
+        assert size_row[1:] == expected, f"epochs, batch size and hidden width for {data}"
+
+
+# ------------------------------------------------------------------------ docstring entries
+NUMPYDOC_ENTRY_SECTIONS = {
+    "Parameters",
+    "Other Parameters",
+    "Attributes",
+    "Returns",
+    "Yields",
+    "Receives",
+    "Raises",
+    "Warns",
+}
+# "x, t" or "W, b : ndarray" on an entry line: griffe reads it as one name (or type), so the
+# rendered entry gets another parameter's annotation.
+_SEVERAL_NAMES = re.compile(r"^\w+(\s*,\s*\w+)+\s*(:.*)?$")
+
+
+def _documented_objects() -> Iterator[tuple[str, object]]:
+    """Every module, class, function and method of layerkit and its first-party plugins."""
+    import pkgutil
+
+    for package_name in ("layerkit", "layerkit_activations", "layerkit_losses"):
+        package = importlib.import_module(package_name)
+        names = [package_name] + [
+            info.name for info in pkgutil.walk_packages(package.__path__, package_name + ".")
+        ]
+        for name in names:
+            module = importlib.import_module(name)
+            yield name, module
+            for attribute, value in vars(module).items():
+                if getattr(value, "__module__", None) != name:
+                    continue
+                if inspect.isclass(value):
+                    yield f"{name}.{attribute}", value
+                    for member, function in vars(value).items():
+                        function = getattr(function, "__func__", function)
+                        if isinstance(function, property):
+                            function = function.fget
+                        if inspect.isfunction(function):
+                            yield f"{name}.{attribute}.{member}", function
+                elif inspect.isfunction(value):
+                    yield f"{name}.{attribute}", value
+
+
+def several_names_entries(docstring: str) -> list[str]:
+    """The entry lines of ``docstring``'s numpydoc sections that name more than one thing."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    found, in_section = [], False
+    for index, line in enumerate(lines):
+        underline = index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1].strip())
+        if underline:
+            in_section = line.strip() in NUMPYDOC_ENTRY_SECTIONS
+        elif in_section and line and not line[0].isspace() and _SEVERAL_NAMES.match(line):
+            found.append(line)
+    return found
+
+
+# An entry line of Parameters, Attributes, Raises, ...: a name, "name : type", or a dotted type.
+_ENTRY = re.compile(r"^\*{0,2}[A-Za-z_][\w.]*(\s*:\s*.+)?$")
+
+
+def stray_paragraphs(docstring: str) -> list[str]:
+    """Lines at an entry's indentation in a numpydoc section that are not entries.
+
+    "Input shape: any." after a Parameters or Raises section is read by griffe as one more
+    entry (strict builds fail on a parameter named "Input"), or rendered as an exception.
+    """
+    lines = inspect.cleandoc(docstring).splitlines()
+    found, section = [], None
+    for index, line in enumerate(lines):
+        if index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1].strip()):
+            section = line.strip()
+        elif re.fullmatch(r"-{3,}", line.strip()) or not line or line[0].isspace():
+            continue
+        elif section in NUMPYDOC_ENTRY_SECTIONS:
+            sentence = line.rstrip().endswith(".")
+            if sentence or (section not in {"Returns", "Yields"} and not _ENTRY.match(line)):
+                found.append(line)
+    return found
+
+
+def test_stray_paragraphs_are_found() -> None:
+    docstring = """Summary.
+
+    Parameters
+    ----------
+    slope : float
+        The slope.
+
+    Input shape: any.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list of str)
+        Fine.
+    The inputs and their names.
+    """
+    assert stray_paragraphs(docstring) == ["Input shape: any.", "The inputs and their names."]
+
+
+def test_numpydoc_sections_hold_only_entries() -> None:
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in stray_paragraphs(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "text after a numpydoc Parameters/Raises/... section is read as one more entry; move "
+        "it above the first section:\n" + "\n".join(offenders)
+    )
+
+
+# "Input shape: ..." then "Output shape: ..." on the next line: Markdown joins the two lines
+# into one run-on paragraph.
+_LABEL = re.compile(r"^[A-Z][a-z]+( [a-z]+)?: ")
+
+
+def run_on_labels(docstring: str) -> list[str]:
+    """Lines opening with a label ("Derivative: ") that continue the paragraph above them."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    return [
+        line
+        for above, line in itertools.pairwise(lines)
+        if _LABEL.match(line) and above.strip() and not above[0].isspace()
+    ]
+
+
+def test_labelled_lines_start_their_own_paragraph() -> None:
+    assert run_on_labels("S.\n\nInput shape: any.\nOutput shape: same.\n") == [
+        "Output shape: same."
+    ]
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in run_on_labels(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, "labelled lines run on into the paragraph above:\n" + "\n".join(offenders)
+
+
+def test_rest_literal_blocks_are_not_left_in_docstrings() -> None:
+    offenders = [
+        where
+        for where, obj in _documented_objects()
+        if re.search(r"::\n\s*\n", inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "reST '::' literal blocks render with a stray '::' on the site; use a ```python "
+        f"fence (it runs as a test): {offenders}"
+    )
+
+
+def test_several_names_entries_are_found() -> None:
+    docstring = """Summary.
+
+    Parameters
+    ----------
+    x, t
+        Two in one.
+    loss
+        Alone, with ``a, b`` in its text.
+
+    Raises
+    ------
+    ShapeError, DTypeError
+        Two in one.
+    """
+    assert several_names_entries(docstring) == ["x, t", "ShapeError, DTypeError"]
+
+
+def test_numpydoc_entries_name_one_parameter_each() -> None:
+    offenders = [
+        f"{where}: {line!r}"
+        for where, obj in _documented_objects()
+        for line in several_names_entries(inspect.getdoc(obj) or "")
+    ]
+    assert not offenders, (
+        "numpydoc entries naming several parameters (or exceptions) render with one "
+        "annotation for all of them; give each its own entry:\n" + "\n".join(offenders)
+    )
+
+
+# ------------------------------------------------------------------- constructor signatures
+def _signature_text(html: str, identifier: str) -> str:
+    """The text of the rendered signature under the heading ``identifier``, or ''."""
+    heading = html.find(f'id="{identifier}"')
+    if heading < 0:
+        return ""
+    match = re.search(r'<div class="doc-signature highlight">(.*?)</pre>', html[heading:], re.S)
+    if not match or match.start() > 2000:
+        return ""
+    return re.sub(r"<[^>]+>", "", match.group(1)).replace("&quot;", '"')
+
+
+def test_built_class_entries_show_the_constructor_signature(site: Path) -> None:
+    checked, missing = 0, []
+    for target, page in _directives().items():
+        obj = _resolve_like_griffe(target)
+        if not inspect.isclass(obj) or "__init__" not in vars(obj):
+            continue
+        parameters = list(inspect.signature(obj).parameters.values())
+        built = site / "reference" / page.stem / "index.html"
+        text = _signature_text(built.read_text(encoding="utf-8"), target)
+        expected = [p.name for p in parameters if p.kind is not p.VAR_KEYWORD]
+        if any(p.kind is p.KEYWORD_ONLY for p in parameters) and not any(
+            p.kind is p.VAR_POSITIONAL for p in parameters
+        ):
+            expected.append("*,")  # the keyword-only marker
+        absent = [name for name in expected if not re.search(rf"(?<!\w){re.escape(name)}", text)]
+        if not text or absent:
+            missing.append(f"{target}: {absent or 'no signature'}")
+        checked += 1
+    assert checked >= 5, f"checked only {checked} classes with a constructor"
+    assert not missing, "class entries without their constructor's signature:\n" + "\n".join(
+        missing
+    )
+
+
+# ------------------------------------------------------------- first-party component pages
+FIRST_PARTY = {None, "layerkit-activations", "layerkit-losses"}  # layerkit's own, its plugins
+
+
+def _sections(page: Path) -> dict[str, str]:
+    """Each ``## `name` `` section of ``page``, by name."""
+    parts = re.split(r"^## `(\w+)`\n", page.read_text(encoding="utf-8"), flags=re.M)
+    return {
+        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        c
+        for c in [*layerkit.activations().values(), *layerkit.losses().values()]
+        if c.distribution in FIRST_PARTY
+    ],
+    ids=lambda component: component.name,
+)
+def test_every_first_party_component_has_a_reference_section(component: layerkit.Component) -> None:
+    page = REFERENCE / ("activations.md" if component.kind == "activation" else "losses.md")
+    section = _sections(page).get(component.name)
+    assert section is not None, f"{page.name} has no section ## `{component.name}`"
+    assert section.count("$$") >= 2, f"the {component.name} section shows no formula"
+    entries = re.findall(r"^:::\s+(\S+)", section, re.M) + re.findall(r"\]\[([\w.]+)\]", section)
+    assert any(_resolve_like_griffe(entry) is component.cls for entry in entries), (
+        f"the {component.name} section neither documents nor links {component.cls.__name__}"
+    )
+    options = [name for name in inspect.signature(component.cls).parameters if name != "self"]
+    unnamed = [name for name in options if f"`{name}`" not in section]
+    assert not unnamed, f"the {component.name} section does not name its options {unnamed}"
+
+
+def test_plugin_guide_loss_uses_the_public_batch_helpers() -> None:
+    guide = (DOCS / "plugins.md").read_text(encoding="utf-8")
+    start = guide.index("class LogCosh")
+    loss = guide[start : guide.index("@layerkit.hookimpl", start)]
+    assert "self.batch_scale(y)" in loss and "self.reduce(" in loss
+    assert "len(y)" not in loss, "the guide's loss re-implements the batch scale"

@@ -11,7 +11,11 @@ Chromium they are skipped, except under CI, where a missing browser is a failure
 
 from __future__ import annotations
 
+import concurrent.futures
+import html
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -185,3 +189,55 @@ def test_network_figure_is_visible_in_both_themes(
         assert background.sum() > 700, f"{page} is not in the light scheme"
         ink = int((luminance < 110).sum())
     assert ink > 150, f"the weight labels on {page} do not stand out ({scheme}: {ink} pixels)"
+
+
+# --------------------------------------------------------- reference examples, as copied
+REFERENCE_DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
+REFERENCE_PAGES = sorted(
+    f"reference/{page.stem}/" if page.stem != "index" else "reference/"
+    for page in REFERENCE_DOCS.glob("*.md")
+)
+
+
+def copied_examples(dom: str) -> list[str]:
+    """What the copy button of each interactive (``>>>``) example on a page copies.
+
+    That is the code's ``data-copy`` attribute in the live DOM, which
+    docs/javascripts/copy-without-prompts.js sets (Material copies it instead of the text).
+    """
+    return [html.unescape(text) for text in re.findall(r'<code data-copy="([^"]*)"', dom)]
+
+
+def python_fences(page: str) -> list[str]:
+    """The ```` ```python ```` blocks of a reference page's Markdown: copied as they are."""
+    name = page.rstrip("/").split("/")[-1]
+    source = REFERENCE_DOCS / f"{'index' if name == 'reference' else name}.md"
+    return re.findall(r"^```python\n(.*?)^```", source.read_text(encoding="utf-8"), re.M | re.S)
+
+
+def run_fresh(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new Python interpreter, as a reader who pasted it would."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.browser
+def test_every_reference_example_runs_as_copied(chromium: Path, site_url: str) -> None:
+    examples: dict[str, list[str]] = {}
+    for page in REFERENCE_PAGES:
+        dom = run_chromium(chromium, "--dump-dom", site_url + page).stdout
+        assert ">>> " not in "".join(re.findall(r'data-copy="([^"]*)"', dom)), page
+        examples[page] = copied_examples(dom) + python_fences(page)
+    runs = [(page, code) for page, codes in examples.items() for code in codes]
+    assert len(runs) >= 30, f"found only {len(runs)} reference examples"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda run: run_fresh(run[1]), runs))
+    failed = [
+        f"{page}:\n{code}\n{result.stderr.strip().splitlines()[-1]}"
+        for (page, code), result in zip(runs, results, strict=True)
+        if result.returncode != 0
+    ]
+    assert not failed, f"{len(failed)} of {len(runs)} examples fail when copied:\n\n" + (
+        "\n\n".join(failed)
+    )

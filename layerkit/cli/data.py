@@ -418,7 +418,8 @@ def load_inputs(
 
     Returns
     -------
-    The inputs ``(rows, inputs)`` and their column names.
+    tuple of (numpy.ndarray, list of str)
+        The inputs ``(rows, inputs)`` and their column names.
     """
     table = read_table(path)
     expanded: dict[str, tuple[str, int]] = {}

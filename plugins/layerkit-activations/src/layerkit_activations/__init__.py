@@ -14,10 +14,12 @@ name           class         options
 ``softmax``    `Softmax`     (over the last axis)
 ============== ============= ==========================================
 
-layerkit finds this module through the entry point in ``pyproject.toml``::
+layerkit finds this module through the entry point in ``pyproject.toml``:
 
-    [project.entry-points.layerkit]
-    activations = "layerkit_activations"
+```toml
+[project.entry-points.layerkit]
+activations = "layerkit_activations"
+```
 
 and calls the ``@layerkit.hookimpl`` function below, which registers each class by name.
 """

@@ -22,6 +22,8 @@ class ELU(Activation):
     ``α > 1`` the derivative exceeds 1, and a gradient that overflows the dtype raises
     `layerkit.errors.NonFiniteError`; an ``α`` beyond float32's range refuses float32 input.
 
+    Input shape: any. Output shape: the input's, same dtype.
+
     Parameters
     ----------
     alpha
@@ -33,10 +35,10 @@ class ELU(Activation):
     layerkit.errors.ConfigurationError
         If ``alpha`` is negative, infinite, NaN or not a number.
 
-    Input shape: any. Output shape: the input's, same dtype.
-
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import ELU
     >>> elu = ELU()
     >>> elu
     ELU(alpha=1.0)

@@ -41,6 +41,8 @@ class GELU(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import GELU
     >>> gelu = GELU()
     >>> gelu(np.array([-3.0, 0.0, 1.0, 3.0])).round(4)
     array([-0.0036,  0.    ,  0.8412,  2.9964])

@@ -24,6 +24,8 @@ class ReLU(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import ReLU
     >>> relu = ReLU()
     >>> relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
@@ -53,6 +55,8 @@ class LeakyReLU(Activation):
     `layerkit.errors.NonFiniteError` rather than returning infinity; a slope beyond
     float32's range refuses float32 input (`layerkit.errors.ConfigurationError`).
 
+    Input shape: any. Output shape: the input's, same dtype.
+
     Parameters
     ----------
     slope
@@ -63,10 +67,10 @@ class LeakyReLU(Activation):
     layerkit.errors.ConfigurationError
         If ``slope`` is negative, infinite, NaN or not a number.
 
-    Input shape: any. Output shape: the input's, same dtype.
-
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import LeakyReLU
     >>> leaky = LeakyReLU(slope=0.1)
     >>> leaky
     LeakyReLU(slope=0.1)

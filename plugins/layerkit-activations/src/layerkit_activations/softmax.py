@@ -35,6 +35,8 @@ class Softmax(Layer):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import Softmax
     >>> softmax = Softmax()
     >>> softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
     array([[0.5, 0.5],

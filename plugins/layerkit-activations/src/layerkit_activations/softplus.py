@@ -23,6 +23,8 @@ class Softplus(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import Softplus
     >>> softplus = Softplus()
     >>> softplus(np.array([0.0, 1e4, -1e4]))
     array([6.93147181e-01, 1.00000000e+04, 0.00000000e+00])

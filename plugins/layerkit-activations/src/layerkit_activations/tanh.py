@@ -14,6 +14,7 @@ class Tanh(Activation):
     """Hyperbolic tangent ``y = tanh(x)``, elementwise; no parameters.
 
     Formula: ``tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)``, with values in (−1, 1).
+
     Derivative: ``tanh'(x) = 1 − y²``, computed from the cached output.
 
     ``np.tanh`` saturates to ±1 without overflow, so any finite input is safe.
@@ -22,6 +23,8 @@ class Tanh(Activation):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_activations import Tanh
     >>> tanh = Tanh()
     >>> tanh(np.array([0.0, 1e4, -1e4]))
     array([ 0.,  1., -1.])

@@ -11,10 +11,12 @@ name                     class                  options
 ``huber``                `HuberLoss`            ``delta=1.0``, ``reduction="mean"``
 ======================== ====================== ===========================================
 
-layerkit finds this module through the entry point in ``pyproject.toml``::
+layerkit finds this module through the entry point in ``pyproject.toml``:
 
-    [project.entry-points.layerkit]
-    losses = "layerkit_losses"
+```toml
+[project.entry-points.layerkit]
+losses = "layerkit_losses"
+```
 
 and calls the ``@layerkit.hookimpl`` function below, which registers each class by name.
 """

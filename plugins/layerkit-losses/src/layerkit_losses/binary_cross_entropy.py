@@ -28,15 +28,15 @@ class BinaryCrossEntropy(CrossEntropyBase):
     positive. ``backward()`` returns ``σ(z) − t``, what the chain rule gives for a `Sigmoid`
     followed by this loss; prefer it for the same reasons as ``CrossEntropy(from_logits=True)``.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+
     Parameters
     ----------
     from_logits
         Whether ``y`` holds logits (True) or probabilities (False, default).
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
-
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
-    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
 
     Raises
     ------
@@ -50,6 +50,8 @@ class BinaryCrossEntropy(CrossEntropyBase):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import BinaryCrossEntropy
     >>> loss = BinaryCrossEntropy()
     >>> round(loss(np.array([0.8, 0.4]), np.array([1.0, 0.0])), 6)  # −log 0.8 − log 0.6
     0.733969

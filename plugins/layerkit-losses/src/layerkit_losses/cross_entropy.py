@@ -40,13 +40,6 @@ class CrossEntropy(CrossEntropyBase):
     where the clipped path gives 0. Prefer a network ending in logits with
     ``CrossEntropy(from_logits=True)``.
 
-    Parameters
-    ----------
-    from_logits
-        Whether ``y`` holds logits (True) or probabilities (False, default).
-    reduction
-        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
-
     Input shape: ``y`` of shape ``(classes,)`` or ``(batch, classes)``, with at least one
     sample and one class. Target ``t`` either rows of ``y``'s shape with entries in [0, 1] —
     one-hot rows, or distributions over the classes (soft labels) — or integer class indices
@@ -56,6 +49,13 @@ class CrossEntropy(CrossEntropyBase):
     gradient (``softmax(z) Σⱼ tⱼ − t`` from logits), as PyTorch does; it is the
     cross-entropy of two distributions only when they sum to 1. Several labels that may hold
     at once (multi-hot rows) are `BinaryCrossEntropy`'s case.
+
+    Parameters
+    ----------
+    from_logits
+        Whether ``y`` holds logits (True) or probabilities (False, default).
+    reduction
+        ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
 
     Raises
     ------
@@ -72,6 +72,8 @@ class CrossEntropy(CrossEntropyBase):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import CrossEntropy
     >>> loss = CrossEntropy()
     >>> y = np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
     >>> round(loss(y, np.array([0, 1])), 6)  # ½ (−log 0.5 − log 0.8)

@@ -24,6 +24,11 @@ class HuberLoss(Loss):
     ``h(d) = ½ q² + δ (|d| − q)`` with ``q = min(|d|, δ)``, which never squares a large
     error. ``backward()`` returns ``clip(y − t, −δ, δ)``.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+    A loss beyond the dtype's range (``½ q²`` with a δ of 1e200 and an error of 1e160, in
+    float64) raises `layerkit.errors.NonFiniteError`.
+
     Parameters
     ----------
     delta
@@ -36,13 +41,10 @@ class HuberLoss(Loss):
     layerkit.errors.ConfigurationError
         If ``delta`` is not a finite number > 0.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
-    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
-    A loss beyond the dtype's range (``½ q²`` with a δ of 1e200 and an error of 1e160, in
-    float64) raises `layerkit.errors.NonFiniteError`.
-
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import HuberLoss
     >>> loss = HuberLoss(delta=1.0)
     >>> loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]))  # ½ 0.5² + (3 − ½)
     2.625

@@ -21,17 +21,19 @@ class L1Loss(Loss):
     strength. ``backward()`` returns the subgradient ``sign(y − t)``, which is 0 where
     ``y = t`` exactly.
 
+    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
+    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
+    A loss beyond the dtype's range raises `layerkit.errors.NonFiniteError`.
+
     Parameters
     ----------
     reduction
         ``"mean"`` (default) averages the per-sample losses over the batch, ``"sum"`` adds.
 
-    Input shape: ``y`` and ``t`` of equal shape, ``(outputs,)`` or ``(batch, outputs)``,
-    with at least one sample and one output. ``backward()`` has ``y``'s shape and dtype.
-    A loss beyond the dtype's range raises `layerkit.errors.NonFiniteError`.
-
     Examples
     --------
+    >>> import numpy as np
+    >>> from layerkit_losses import L1Loss
     >>> loss = L1Loss()
     >>> loss(np.array([0.5, 2.0, 1.0]), np.array([1.0, 0.0, 1.0]))  # 0.5 + 2 + 0
     2.5
