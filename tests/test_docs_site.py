@@ -167,6 +167,26 @@ def test_no_equation_is_cut_off_on_a_phone(chromium: Path, site: Path, page: str
     )
 
 
+DESKTOP_WIDTH = 1280
+
+
+@pytest.mark.browser
+def test_derivation_code_does_not_scroll_sideways_on_a_desktop(chromium: Path, site: Path) -> None:
+    """At 1280 px every code block of the derivation shows its whole width (quoted code wraps)."""
+    layout = page_layout(chromium, site, BACKPROPAGATION_PAGE, DESKTOP_WIDTH)
+    assert layout["viewport"] == DESKTOP_WIDTH, f"the probe measured {layout['viewport']} px"
+    blocks = layout["code"]
+    assert len(blocks) >= 8, f"found only {len(blocks)} code blocks on {BACKPROPAGATION_PAGE}"
+    hidden = [
+        f"{block['text']} ({block['width']} > {block['shown']} px)"
+        for block in blocks
+        if block["width"] > block["shown"]
+    ]
+    assert not hidden, f"{len(hidden)} code blocks scroll sideways at {DESKTOP_WIDTH} px:\n" + (
+        "\n".join(hidden)
+    )
+
+
 # The pale fill of a hidden unit in layerkit.draw's network pictures (#bee3f8).
 _HIDDEN_FILL = (190, 227, 248)
 
