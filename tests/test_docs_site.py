@@ -96,6 +96,13 @@ def test_math_page_quotes_the_library_and_links_the_reference(site: Path) -> Non
     assert 'href="../../reference/"' in html
 
 
+def test_home_page_says_how_to_serve_a_built_copy(site: Path) -> None:
+    """Search never starts on pages opened from disk, so the home page says how to serve them."""
+    text = re.sub(r"<[^>]+>", "", (site / "index.html").read_text(encoding="utf-8"))
+    assert "file://" in text
+    assert "python -m http.server -d site" in text
+
+
 # ---------------------------------------------------------------------------------------------
 # In the browser
 
