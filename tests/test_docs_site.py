@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import html
+import json
 import re
 import subprocess
 import sys
@@ -101,6 +102,19 @@ def test_home_page_says_how_to_serve_a_built_copy(site: Path) -> None:
     text = re.sub(r"<[^>]+>", "", (site / "index.html").read_text(encoding="utf-8"))
     assert "file://" in text
     assert "python -m http.server -d site" in text
+
+
+def test_search_finds_the_words_of_a_formula(site: Path) -> None:
+    """Search splits LaTeX into its words, so "delta" finds the derivation's \\delta formulas."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    assert "delta" in separator.split(r"\delta_j^{(2)}")
+    pages = {
+        doc["location"].split("#")[0]
+        for doc in index["docs"]
+        if "delta" in {word.lower() for word in separator.split(doc["text"])}
+    }
+    assert BACKPROPAGATION_PAGE in pages, f"'delta' finds only {sorted(pages)}"
 
 
 # ---------------------------------------------------------------------------------------------
