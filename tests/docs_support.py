@@ -8,13 +8,18 @@ test`` builds ``site/`` once with ``make docs`` and passes it so).
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from http.server import SimpleHTTPRequestHandler
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -130,3 +135,73 @@ def assert_math_rendered(dom: str, page: str) -> int:
     unsupported = re.findall(r'mathcolor="#cc0000"><mtext>([^<]*)<', dom)
     assert not unsupported, f"KaTeX does not support on {page}: {unsupported}"
     return formulas
+
+
+# What a reader at a given window width sees of a page's equations and code blocks. The page is
+# opened in a same-origin iframe of that width inside a small probe page, whose script measures
+# the page's layout once it has rendered and writes the result into its own DOM for --dump-dom.
+_LAYOUT_PROBE = """<!doctype html><html><body style="margin:0">
+<iframe id="page" src="/{page}" style="width:{width}px;height:900px;border:0"></iframe>
+<pre id="layout"></pre>
+<script>
+function scrollsSideways(view, element) {{
+  var overflow = view.getComputedStyle(element).overflowX;
+  return overflow === "auto" || overflow === "scroll";
+}}
+document.getElementById("page").addEventListener("load", function () {{
+  setTimeout(function () {{
+    var view = document.getElementById("page").contentWindow, doc = view.document;
+    var layout = {{viewport: doc.documentElement.clientWidth,
+                  page: doc.documentElement.scrollWidth, equations: [], code: []}};
+    doc.querySelectorAll(".katex-display").forEach(function (display) {{
+      var box = display.getBoundingClientRect();
+      layout.equations.push({{
+        formula: (display.querySelector("annotation") || display).textContent.slice(0, 60),
+        width: display.scrollWidth, shown: display.clientWidth,
+        height: display.scrollHeight, shownHeight: display.clientHeight,
+        left: box.left, right: box.right, scrolls: scrollsSideways(view, display)}});
+    }});
+    doc.querySelectorAll("pre > code").forEach(function (code) {{
+      layout.code.push({{text: code.textContent.split("\\n")[0].slice(0, 60),
+                        width: code.scrollWidth, shown: code.clientWidth}});
+    }});
+    document.getElementById("layout").textContent = "LAYOUT" + JSON.stringify(layout) + "END";
+  }}, 1000);
+}});
+</script></body></html>"""
+
+
+def page_layout(chromium: Path, site: Path, page: str, width: int) -> dict[str, Any]:
+    """Measure ``page`` of the built ``site`` in a ``width`` px wide window (scrollbars hidden).
+
+    Returns the viewport and page widths and, for each KaTeX display and each code block, how
+    wide its content is (``width``) and how much of it its box shows (``shown``), in CSS pixels.
+    """
+    probe = _LAYOUT_PROBE.format(page=page, width=width).encode()
+
+    class ProbeHandler(QuietHandler):
+        def do_GET(self) -> None:
+            if self.path != "/__layout_probe__.html":
+                super().do_GET()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(probe)))
+            self.end_headers()
+            self.wfile.write(probe)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(ProbeHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/__layout_probe__.html"
+        dom = run_chromium(
+            chromium, f"--window-size={width},1200", "--hide-scrollbars", "--dump-dom", url
+        ).stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    found = re.search(r"LAYOUT(.*?)END", dom, re.S)
+    assert found, f"the layout probe measured nothing on {page}:\n{dom[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))

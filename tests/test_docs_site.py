@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import html
+import json
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from docs_support import assert_math_rendered, run_chromium
+from docs_support import assert_math_rendered, page_layout, run_chromium
 
 SITE_HOST = "layerkit.github.io"  # site_url in mkdocs.yml: the site itself may be named
 BACKPROPAGATION_PAGE = "math/backpropagation/"
@@ -96,6 +97,26 @@ def test_math_page_quotes_the_library_and_links_the_reference(site: Path) -> Non
     assert 'href="../../reference/"' in html
 
 
+def test_home_page_says_how_to_serve_a_built_copy(site: Path) -> None:
+    """Search never starts on pages opened from disk, so the home page says how to serve them."""
+    text = re.sub(r"<[^>]+>", "", (site / "index.html").read_text(encoding="utf-8"))
+    assert "file://" in text
+    assert "python -m http.server -d site" in text
+
+
+def test_search_finds_the_words_of_a_formula(site: Path) -> None:
+    """Search splits LaTeX into its words, so "delta" finds the derivation's \\delta formulas."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    assert "delta" in separator.split(r"\delta_j^{(2)}")
+    pages = {
+        doc["location"].split("#")[0]
+        for doc in index["docs"]
+        if "delta" in {word.lower() for word in separator.split(doc["text"])}
+    }
+    assert BACKPROPAGATION_PAGE in pages, f"'delta' finds only {sorted(pages)}"
+
+
 # ---------------------------------------------------------------------------------------------
 # In the browser
 
@@ -131,6 +152,60 @@ def test_screenshot_of_the_page(
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # A blank 1280×2000 page compresses to a few kilobytes; a page of text and math does not.
     assert screenshot.stat().st_size > 50_000, f"{screenshot} looks blank"
+
+
+PHONE_WIDTH = 390  # CSS pixels: a common phone held upright
+MATH_PAGES = [BACKPROPAGATION_PAGE, "math/worked-example/"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_no_equation_is_cut_off_on_a_phone(chromium: Path, site: Path, page: str) -> None:
+    """At 390 px an equation wider than the screen scrolls inside its own box; none is clipped.
+
+    The page itself must not scroll sideways (that would hide the text's right edge too), each
+    display box must lie inside the viewport, and a display whose formula is wider than its box
+    must be a horizontal scroll container. No display may clip its formula's top or bottom.
+    """
+    layout = page_layout(chromium, site, page, PHONE_WIDTH)
+    viewport = layout["viewport"]
+    assert viewport == PHONE_WIDTH, f"the probe measured a {viewport} px viewport"
+    assert layout["page"] <= viewport, f"{page} scrolls sideways at {viewport} px"
+    equations = layout["equations"]
+    assert len(equations) >= 15, f"found only {len(equations)} displayed equations on {page}"
+    wide = [eq for eq in equations if eq["width"] > eq["shown"]]
+    assert wide, f"no equation on {page} is wider than a phone: the check below checks nothing"
+    hidden = [
+        eq["formula"]
+        for eq in equations
+        if (eq["width"] > eq["shown"] and not eq["scrolls"])
+        or eq["left"] < -0.5
+        or eq["right"] > viewport + 0.5
+        or eq["height"] > eq["shownHeight"] + 1
+    ]
+    assert not hidden, f"{len(hidden)} equations on {page} are cut off at {viewport} px:\n" + (
+        "\n".join(hidden)
+    )
+
+
+DESKTOP_WIDTH = 1280
+
+
+@pytest.mark.browser
+def test_derivation_code_does_not_scroll_sideways_on_a_desktop(chromium: Path, site: Path) -> None:
+    """At 1280 px every code block of the derivation shows its whole width (quoted code wraps)."""
+    layout = page_layout(chromium, site, BACKPROPAGATION_PAGE, DESKTOP_WIDTH)
+    assert layout["viewport"] == DESKTOP_WIDTH, f"the probe measured {layout['viewport']} px"
+    blocks = layout["code"]
+    assert len(blocks) >= 8, f"found only {len(blocks)} code blocks on {BACKPROPAGATION_PAGE}"
+    hidden = [
+        f"{block['text']} ({block['width']} > {block['shown']} px)"
+        for block in blocks
+        if block["width"] > block["shown"]
+    ]
+    assert not hidden, f"{len(hidden)} code blocks scroll sideways at {DESKTOP_WIDTH} px:\n" + (
+        "\n".join(hidden)
+    )
 
 
 # The pale fill of a hidden unit in layerkit.draw's network pictures (#bee3f8).
