@@ -9,6 +9,7 @@ test`` builds ``site/`` once with ``make docs`` and passes it so).
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +39,21 @@ SITE_SOURCES = (
     "plugins",
     "benchmarks",
 )
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import ``docs/hooks/<name>.py``, the module MkDocs runs as a hook (once per session)."""
+    module_name = f"_layerkit_docs_hook_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(
+        module_name, REPO_ROOT / "docs" / "hooks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
 
 
 def running_under_ci() -> bool:

@@ -8,24 +8,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from docs_support import load_hook
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _hook() -> ModuleType:
-    name = "_layerkit_docs_hook_backprop_cost"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / "backprop_cost.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+    return load_hook("backprop_cost")
 
 
 def test_the_timed_finite_differences_agree_with_backpropagation() -> None:

@@ -19,7 +19,6 @@ import inspect
 import io
 import itertools
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +26,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from docs_support import assert_math_rendered, run_chromium
+from docs_support import assert_math_rendered, load_hook, run_chromium
 
 import layerkit
 from layerkit import hookspecs
@@ -38,23 +37,6 @@ REFERENCE = DOCS / "reference"
 
 # Modules documented as a whole, besides the public submodules in layerkit.__all__.
 DOCUMENTED_MODULES = {"layerkit.testing", "layerkit.hookspecs", "layerkit.registry"}
-
-
-def _load_file(path: Path, module_name: str) -> ModuleType:
-    """Import the Python file ``path`` as ``module_name`` (once)."""
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_hook(name: str) -> ModuleType:
-    """Import ``docs/hooks/<name>.py``, the module MkDocs runs as a hook."""
-    return _load_file(DOCS / "hooks" / f"{name}.py", f"_layerkit_docs_hook_{name}")
 
 
 # ------------------------------------------------------------------------- API reference
@@ -163,7 +145,7 @@ def _closed_forms(hook: ModuleType) -> dict[str, object]:
 
 
 def test_worked_example_numbers_match_the_closed_forms() -> None:
-    hook = _load_hook("worked_example")
+    hook = load_hook("worked_example")
     example = hook.compute()
     expected = _closed_forms(hook)
     for name, value in expected.items():
@@ -175,7 +157,7 @@ def test_worked_example_numbers_match_the_closed_forms() -> None:
 
 
 def test_worked_example_page_shows_those_numbers() -> None:
-    hook = _load_hook("worked_example")
+    hook = load_hook("worked_example")
     page = (DOCS / "math" / "worked-example.md").read_text(encoding="utf-8")
     assert hook.MARKER in page, "the worked-example page lost its marker"
     markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
@@ -187,7 +169,7 @@ def test_worked_example_page_shows_those_numbers() -> None:
 
 
 def test_derivation_page_has_the_labelled_network_figure() -> None:
-    hook = _load_hook("network_figure")
+    hook = load_hook("network_figure")
     page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
     assert hook.MARKER in page, "the derivation page lost its figure marker"
     markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
@@ -222,7 +204,7 @@ def test_derivation_page_has_the_labelled_network_figure() -> None:
 
 
 def test_symbol_table_quotes_lines_that_are_in_the_source() -> None:
-    hook = _load_hook("symbol_table")
+    hook = load_hook("symbol_table")
     page = (DOCS / "math" / "backpropagation.md").read_text(encoding="utf-8")
     assert hook.MARKER in page, "the derivation page lost its symbol-table marker"
     markdown = hook.on_page_markdown(page, page=None, config=None, files=None)
@@ -236,7 +218,7 @@ def test_symbol_table_quotes_lines_that_are_in_the_source() -> None:
 
 
 def test_symbol_table_refuses_a_line_that_is_gone() -> None:
-    hook = _load_hook("symbol_table")
+    hook = load_hook("symbol_table")
     gone = hook.Row("x", "`x`", "layerkit/dense.py", "backward", ("no such line",), "Dense")
     with pytest.raises(LookupError, match="no such line"):
         hook.quoted(gone)
@@ -252,7 +234,7 @@ def test_one_lettering_on_the_derivation_the_worked_example_and_explain() -> Non
     assert derivation.count("u_{ij}") == 1, "u_{ij} is back in the derivation"
     assert "u_{jk}" in derivation and r"\delta^{(2)}_k" in derivation
     assert r"\delta^{(2)}_j" not in derivation and "y_j" not in derivation
-    hook = _load_hook("worked_example")
+    hook = load_hook("worked_example")
     worked = hook.render(hook.compute())
     assert "u_{jk}" in worked and "u_{ij}" not in worked and r"\delta^{(2)}_j" not in worked
     formulas = " ".join(step.formula for step in explain(*worked_example()))
@@ -260,7 +242,7 @@ def test_one_lettering_on_the_derivation_the_worked_example_and_explain() -> Non
 
 
 def test_worked_example_reproduce_code_runs_and_agrees() -> None:
-    hook = _load_hook("worked_example")
+    hook = load_hook("worked_example")
     markdown = hook.render(hook.compute())
     blocks = re.findall(r"```python\n(.*?)```", markdown, re.S)
     assert len(blocks) == 1, "expected one code block in the generated worked example"
@@ -276,7 +258,7 @@ def test_worked_example_reproduce_code_runs_and_agrees() -> None:
 
 # ---------------------------------------------------------------------------- loss curve
 def test_loss_curve_plot_draws_each_history_inside_the_axes() -> None:
-    hook = _load_hook("loss_curve")
+    hook = load_hook("loss_curve")
     curves = hook.histories()
     assert set(curves) == set(hook.LEARNING_RATES)
     for history in curves.values():
@@ -320,7 +302,7 @@ def test_built_api_reference_documents_the_classes(site: Path) -> None:
 
 def test_built_worked_example_has_the_generated_numbers(site: Path) -> None:
     html = (site / "math" / "worked-example" / "index.html").read_text(encoding="utf-8")
-    hook = _load_hook("worked_example")
+    hook = load_hook("worked_example")
     assert "worked-example -->" not in html and "worked-example-drawing -->" not in html
     assert hook.number(hook.compute().new_loss) in html
     assert html.count('class="lk-explain"') == 1  # the step drawn, embedded whole
@@ -330,7 +312,7 @@ def test_built_worked_example_has_the_generated_numbers(site: Path) -> None:
 def test_built_loss_curve_page_has_the_plot(site: Path) -> None:
     html = (site / "tutorials" / "loss-curve" / "index.html").read_text(encoding="utf-8")
     assert "loss-curve -->" not in html
-    assert html.count("<polyline") == len(_load_hook("loss_curve").LEARNING_RATES)
+    assert html.count("<polyline") == len(load_hook("loss_curve").LEARNING_RATES)
 
 
 @pytest.mark.browser

@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import base64
 import html
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from docs_support import load_hook
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TUTORIALS = sorted((DOCS / "tutorials").glob("*.md"))
 
 
 def _hook() -> ModuleType:
-    name = "_layerkit_docs_hook_code_output"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / "code_output.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+    return load_hook("code_output")
 
 
 PAGE = """\
