@@ -24,9 +24,11 @@ from .activation import Activation
 from .dense import Dense
 from .gradcheck import gradcheck
 from .hookspecs import hookimpl
+from .initializer import Initializer
 from .l2loss import L2Loss
 from .layer import Layer, Parameter
 from .loss import Loss
+from .metric import Metric
 from .mlp import mlp
 from .optim import SGD, Optimizer
 from .registry import (
@@ -34,8 +36,14 @@ from .registry import (
     activation,
     activations,
     failed_plugins,
+    initializer,
+    initializers,
     loss,
     losses,
+    metric,
+    metrics,
+    optimizer,
+    optimizers,
     plugin_manager,
 )
 from .sequential import Sequential
@@ -50,9 +58,11 @@ __all__ = [
     "Activation",
     "Component",
     "Dense",
+    "Initializer",
     "L2Loss",
     "Layer",
     "Loss",
+    "Metric",
     "Optimizer",
     "Parameter",
     "Sequential",
@@ -66,10 +76,16 @@ __all__ = [
     "fit",
     "gradcheck",
     "hookimpl",
+    "initializer",
+    "initializers",
     "load",
     "loss",
     "losses",
+    "metric",
+    "metrics",
     "mlp",
+    "optimizer",
+    "optimizers",
     "plugin_manager",
     "save",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .hookspecs import Register, hookimpl
 from .l2loss import L2Loss
+from .optim import SGD
 from .sigmoid import Sigmoid
 
 
@@ -17,3 +18,9 @@ def register_activations(register: Register) -> None:
 def register_losses(register: Register) -> None:
     """Register the derivation's loss, ``"l2"``."""
     register("l2", L2Loss)
+
+
+@hookimpl
+def register_optimizers(register: Register) -> None:
+    """Register stochastic gradient descent, ``"sgd"``."""
+    register("sgd", SGD)

@@ -49,3 +49,18 @@ def register_activations(register: Register) -> None:
 @hookspec
 def register_losses(register: Register) -> None:
     """Register loss classes (subclasses of `layerkit.Loss`)."""
+
+
+@hookspec
+def register_optimizers(register: Register) -> None:
+    """Register optimizer classes (subclasses of `layerkit.Optimizer`)."""
+
+
+@hookspec
+def register_initializers(register: Register) -> None:
+    """Register weight initializer classes (subclasses of `layerkit.Initializer`)."""
+
+
+@hookspec
+def register_metrics(register: Register) -> None:
+    """Register metric classes (subclasses of `layerkit.Metric`)."""

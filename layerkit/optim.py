@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -37,12 +38,92 @@ class Optimizer:
     One that needs every gradient at once (clipping by the global norm) must be used with
     ``backward`` followed by ``step(model)``.
 
-    An optimizer that keeps state between steps (velocities, moment estimates) overrides
-    ``reset()`` to forget it; `fit` calls it when it rolls the parameters back after
-    training diverged.
+    An optimizer that keeps state between steps (velocities, moment estimates) keeps it in
+    ``state_of(value)``, one dict per parameter array: then ``reset()`` forgets it (`fit`
+    calls that when it rolls the parameters back after training diverged) and
+    ``state_dict``/``load_state_dict`` save and restore it, so a checkpoint resumes exactly.
+    ``config()`` returns the constructor options.
     """
 
     lr: float
+
+    # Per-parameter state, keyed by the parameter array's id, with the array kept alive so
+    # that the id cannot be reused by another array. Created on first use, so a subclass
+    # need not call ``super().__init__()``.
+    _states: dict[int, tuple[Array, dict[str, Array]]]
+
+    def state_of(self, value: Array) -> dict[str, Array]:
+        """Return the state this optimizer keeps for the parameter array ``value``.
+
+        The dict is created empty the first time ``value`` is seen (or after `reset`; a layer
+        converted with ``astype`` has new arrays, which start afresh). An optimizer stores its
+        per-parameter arrays in it under names of its own (``"momentum_buffer"``,
+        ``"exp_avg"``, ``"step"``), in the parameter's dtype for anything the update reads.
+        `state_dict` saves exactly these entries, so what is kept here survives a checkpoint.
+        """
+        states = self.__dict__.setdefault("_states", {})
+        kept = states.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        state: dict[str, Array] = {}
+        states[id(value)] = (value, state)
+        return state
+
+    def state_dict(self, model: Layer | Iterable[Parameter]) -> dict[str, dict[str, Array]]:
+        """Return copies of the state kept for each parameter of ``model``, by parameter name.
+
+        Parameters with no state yet are left out. `load_state_dict` puts it back, so a
+        training run saved and resumed continues exactly as if it had not stopped.
+        """
+        states = self.__dict__.get("_states", {})
+        saved: dict[str, dict[str, Array]] = {}
+        for parameter in _parameters_of(model, self):
+            kept = states.get(id(parameter.value))
+            if kept is not None and kept[0] is parameter.value and kept[1]:
+                saved[parameter.name] = {key: value.copy() for key, value in kept[1].items()}
+        return saved
+
+    def load_state_dict(
+        self, model: Layer | Iterable[Parameter], state: dict[str, dict[str, Array]]
+    ) -> None:
+        """Replace the kept state with ``state`` (from `state_dict`) for ``model``'s parameters.
+
+        Raises `ConfigurationError` naming the entry when ``state`` names a parameter the
+        model does not have, or holds an array whose shape fits neither the parameter nor a
+        scalar; nothing is changed then.
+        """
+        parameters = {parameter.name: parameter for parameter in _parameters_of(model, self)}
+        loaded: list[tuple[Array, dict[str, Array]]] = []
+        for name, entries in state.items():
+            parameter = parameters.get(name)
+            if parameter is None:
+                raise ConfigurationError(
+                    f"{self!r} cannot load state for parameter {name!r}: the model has "
+                    f"{', '.join(map(repr, parameters)) or 'no parameters'}"
+                )
+            arrays = {}
+            for key, array in entries.items():
+                array = np.asarray(array)
+                if array.shape not in ((), parameter.value.shape):
+                    raise ConfigurationError(
+                        f"{self!r} cannot load state {key!r} of parameter {name!r}: it has "
+                        f"shape {array.shape}, the parameter {parameter.value.shape}"
+                    )
+                dtype = parameter.value.dtype if array.dtype.kind == "f" else array.dtype
+                arrays[key] = np.array(array, dtype=dtype)  # a copy, in the parameter's dtype
+            loaded.append((parameter.value, arrays))
+        self.reset()
+        states = self.__dict__.setdefault("_states", {})
+        for value, arrays in loaded:
+            states[id(value)] = (value, arrays)
+
+    def config(self) -> dict[str, Any]:
+        """Return the constructor options that rebuild this optimizer (without its state).
+
+        The default reads ``lr``; an optimizer with more options overrides it, so that a
+        checkpoint can rebuild it by its registered name.
+        """
+        return {"lr": self.lr}
 
     def step(self, model: Layer | Iterable[Parameter]) -> None:
         """Update every parameter of ``model`` (a layer, or an iterable of `Parameter`).
@@ -58,7 +139,12 @@ class Optimizer:
             self.update(parameter.value, parameter.grad)  # type: ignore[arg-type]
 
     def reset(self) -> None:
-        """Forget any state kept between steps; the base class keeps none."""
+        """Forget the state kept between steps (everything `state_of` holds).
+
+        `fit` calls it when it rolls the parameters back after training diverged. A subclass
+        that keeps state elsewhere overrides it and calls ``super().reset()``.
+        """
+        self.__dict__.get("_states", {}).clear()
 
     def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
         """Move the parameter array ``value`` in place, given its gradient ``grad``.
@@ -110,9 +196,6 @@ class SGD(Optimizer):
         if not _is_real(momentum) or not 0.0 <= momentum < 1.0:
             raise ConfigurationError(f"SGD expects momentum in [0, 1), got momentum={momentum!r}")
         self.momentum = float(momentum)
-        # Velocities keyed by the parameter array itself (its id, with the array kept alive
-        # so the id cannot be reused by another array).
-        self._velocity: dict[int, tuple[Array, Array]] = {}
 
     def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
         """Apply ``w ← w − η ∂L/∂w`` (or its momentum form) to one parameter, in place.
@@ -145,17 +228,16 @@ class SGD(Optimizer):
         value -= left @ right
         # --8<-- [end:sgd-product]
 
-    def reset(self) -> None:
-        """Forget the momentum velocities: the next step starts from v = ∂L/∂w again."""
-        self._velocity.clear()
+    def config(self) -> dict[str, Any]:
+        """Return ``lr`` and ``momentum``."""
+        return {"lr": self.lr, "momentum": self.momentum}
 
     def _velocity_of(self, weight: Array, gradient: Array) -> Array:
-        kept = self._velocity.get(id(weight))
-        if kept is None or kept[0] is not weight or kept[1].dtype != weight.dtype:
-            velocity = gradient.copy()
-            self._velocity[id(weight)] = (weight, velocity)
+        state = self.state_of(weight)
+        velocity = state.get("momentum_buffer")
+        if velocity is None:  # the first step: v = ∂L/∂w, as PyTorch starts it
+            velocity = state["momentum_buffer"] = gradient.copy()
             return velocity
-        velocity = kept[1]
         velocity *= self.momentum
         velocity += gradient
         return velocity

@@ -1,4 +1,7 @@
-"""Finding activations and losses by name: the pluggy host side of layerkit.
+"""Finding components by name: the pluggy host side of layerkit.
+
+Five kinds of component are registered the same way: activations, losses, optimizers,
+initializers and metrics.
 
 Components come from plugins: the built-ins in ``layerkit.default_plugins``, packages
 installed with an entry point in the group ``layerkit``, and plugin objects registered at run
@@ -52,9 +55,12 @@ from .errors import (
     PluginError,
     UnknownComponentError,
 )
+from .initializer import Initializer
 from .install_hints import distribution_hint, first_party_provider
 from .layer import Layer
 from .loss import Loss
+from .metric import Metric
+from .optim import Optimizer
 
 __all__ = [
     "AUTOLOAD_ENV",
@@ -64,8 +70,14 @@ __all__ = [
     "activation",
     "activations",
     "failed_plugins",
+    "initializer",
+    "initializers",
     "loss",
     "losses",
+    "metric",
+    "metrics",
+    "optimizer",
+    "optimizers",
     "plugin_manager",
     "reset_plugin_manager",
 ]
@@ -75,11 +87,28 @@ LOAD_ENV = "LAYERKIT_LOAD_PLUGINS"
 BUILTIN = "layerkit"
 """The plugin name of the built-in components."""
 
-Kind = Literal["activation", "loss"]
-_BASES: dict[Kind, type] = {"activation": Layer, "loss": Loss}
-_OTHER_KIND: dict[Kind, Kind] = {"activation": "loss", "loss": "activation"}
-_HOOKS: dict[Kind, str] = {"activation": "register_activations", "loss": "register_losses"}
-_EXAMPLES: dict[Kind, str] = {"activation": "sigmoid", "loss": "l2"}
+Kind = Literal["activation", "loss", "optimizer", "initializer", "metric"]
+_BASES: dict[Kind, type] = {
+    "activation": Layer,
+    "loss": Loss,
+    "optimizer": Optimizer,
+    "initializer": Initializer,
+    "metric": Metric,
+}
+_HOOKS: dict[Kind, str] = {
+    "activation": "register_activations",
+    "loss": "register_losses",
+    "optimizer": "register_optimizers",
+    "initializer": "register_initializers",
+    "metric": "register_metrics",
+}
+_EXAMPLES: dict[Kind, str] = {
+    "activation": "sigmoid",
+    "loss": "l2",
+    "optimizer": "sgd",
+    "initializer": "glorot_uniform",
+    "metric": "accuracy",
+}
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _SHOWN = 80  # characters of a plugin's value or message quoted in an error
 
@@ -97,7 +126,8 @@ class PluginWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Component:
-    """A registered activation or loss: its name, its class and where it came from."""
+    """A registered component (an activation, loss, optimizer, initializer or metric): its
+    name, its class and where it came from."""
 
     name: str
     cls: type
@@ -185,22 +215,37 @@ def activations() -> dict[str, Component]:
     """Return every registered activation: name → `Component` (class and providing plugin).
 
     Never raises because of a plugin: a set-aside plugin's activations and a name two plugins
-    register are left out, and `failed_plugins` says why.
+    register are left out, and `failed_plugins` says why. `losses`, `optimizers`,
+    `initializers` and `metrics` do the same for their kinds.
     """
     return _collect("activation").components
 
 
 def losses() -> dict[str, Component]:
-    """Return every registered loss: name → `Component` (class and providing plugin).
-
-    Never raises because of a plugin: a set-aside plugin's losses and a name two plugins
-    register are left out, and `failed_plugins` says why.
-    """
+    """Return every registered loss: name → `Component`; see `activations`."""
     return _collect("loss").components
+
+
+def optimizers() -> dict[str, Component]:
+    """Return every registered optimizer: name → `Component`; see `activations`."""
+    return _collect("optimizer").components
+
+
+def initializers() -> dict[str, Component]:
+    """Return every registered weight initializer: name → `Component`; see `activations`."""
+    return _collect("initializer").components
+
+
+def metrics() -> dict[str, Component]:
+    """Return every registered metric: name → `Component`; see `activations`."""
+    return _collect("metric").components
 
 
 def activation(name: str, **options: Any) -> Layer:
     """Return a new instance of the activation registered as ``name``.
+
+    `loss`, `optimizer`, `initializer` and `metric` do the same for their kinds, with the
+    same errors.
 
     Raises
     ------
@@ -224,9 +269,7 @@ def activation(name: str, **options: Any) -> Layer:
 
 
 def loss(name: str, **options: Any) -> Loss:
-    """Return a new instance of the loss registered as ``name``.
-
-    Raises the same errors as `activation`.
+    """Return a new instance of the loss registered as ``name``; see `activation`.
 
     Examples
     --------
@@ -235,6 +278,42 @@ def loss(name: str, **options: Any) -> Loss:
     L2Loss(reduction='sum')
     """
     return _build(_find("loss", name), options)
+
+
+def optimizer(name: str, **options: Any) -> Optimizer:
+    """Return a new instance of the optimizer registered as ``name``; see `activation`.
+
+    Examples
+    --------
+    >>> from layerkit import optimizer
+    >>> optimizer("sgd", lr=0.1)
+    SGD(lr=0.1, momentum=0.0)
+    """
+    return _build(_find("optimizer", name), options)
+
+
+def initializer(name: str, **options: Any) -> Initializer:
+    """Return a new instance of the weight initializer registered as ``name``; see `activation`."""
+    return _build(_find("initializer", name), options)
+
+
+def metric(name: str, **options: Any) -> Metric:
+    """Return a new instance of the metric registered as ``name``; see `activation`."""
+    return _build(_find("metric", name), options)
+
+
+def registered_name(instance: object) -> str | None:
+    """Return the name under which the class of ``instance`` is registered, or None.
+
+    The first name in registration order wins when a class is registered under several
+    (``"glorot"`` and ``"glorot_uniform"``); the built-in plugin's names come first.
+    """
+    for kind, base in _BASES.items():
+        if isinstance(instance, base):
+            for name, component in _collect(kind).components.items():
+                if component.cls is type(instance):
+                    return name
+    return None
 
 
 # ---------------------------------------------------------------------------- loading
@@ -398,12 +477,16 @@ def _invalid(kind: Kind, name: object, cls: object, taken: set[str]) -> str | No
     try:
         if isinstance(cls, type) and issubclass(cls, base):
             return None
-        other = _BASES[_OTHER_KIND[kind]]
+        others = [
+            other
+            for other, other_base in _BASES.items()
+            if isinstance(cls, type) and issubclass(cls, other_base)
+        ]
         hint = (
-            f"; it is a {other.__name__}: register it in {_HOOKS[_OTHER_KIND[kind]]}"
-            if isinstance(cls, type) and issubclass(cls, other)
+            f"; it is {_article(_BASES[others[0]].__name__)}: register it in {_HOOKS[others[0]]}"
+            if others
             else "; register the class itself, not an instance"
-            if isinstance(cls, (Layer, Loss))
+            if isinstance(cls, tuple(_BASES.values()))
             else ""
         )
     except Exception as error:  # a metaclass whose subclass check raises
@@ -536,3 +619,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0].lower() in 'aeiou' else 'a'} {noun}"

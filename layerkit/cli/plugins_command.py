@@ -12,11 +12,23 @@ from ..registry import (
     _distributions,
     activations,
     failed_plugins,
+    initializers,
     losses,
+    metrics,
+    optimizers,
     plugin_manager,
 )
 from . import render
 from .error_handling import _one_line
+
+KINDS = {
+    "activations": activations,
+    "losses": losses,
+    "optimizers": optimizers,
+    "initializers": initializers,
+    "metrics": metrics,
+}
+"""The kinds of component a plugin can provide, as listed (columns and JSON keys)."""
 
 
 @click.command()
@@ -39,14 +51,12 @@ def plugins(show_all: bool, as_json: bool) -> None:
                 "name": name,
                 "distribution": "layerkit" if name == BUILTIN else distribution,
                 "version": version if name == BUILTIN else plugin_version,
-                "activations": [],
-                "losses": [],
+                **{kind: [] for kind in KINDS},
             }
-    for kind, components in (("activations", activations()), ("losses", losses())):
-        for component in components.values():
+    for kind, listing in KINDS.items():
+        for component in listing().values():
             entry = found.setdefault(
-                component.plugin,
-                {"name": component.plugin, "activations": [], "losses": []},
+                component.plugin, {"name": component.plugin, **{kind: [] for kind in KINDS}}
             )
             entry[kind].append(component.name)
             if component.plugin != BUILTIN:
@@ -63,17 +73,21 @@ def plugins(show_all: bool, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     if listed:
-        rows = [["plugin", "distribution", "version", "activations", "losses"]]
+        # one line per kind a plugin provides, so the table stays narrow however many kinds
+        rows = [["plugin", "distribution", "version", "provides"]]
         for entry in listed:
+            provided = [
+                f"{kind}: {', '.join(sorted(entry[kind]))}" for kind in KINDS if entry[kind]
+            ] or ["-"]
             rows.append(
                 [
                     entry["name"],
                     entry.get("distribution") or "(registered at run time)",
                     entry.get("version") or "-",
-                    ", ".join(sorted(entry["activations"])) or "-",
-                    ", ".join(sorted(entry["losses"])) or "-",
+                    provided[0],
                 ]
             )
+            rows.extend(["", "", "", more] for more in provided[1:])
         click.echo(render.table(rows))
     else:
         nothing = "no plugin loaded" if failed else "no plugins installed"

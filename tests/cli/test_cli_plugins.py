@@ -32,9 +32,12 @@ SOME_BROKEN = [
 def test_all_lists_the_built_ins_as_plugin_layerkit(layerkit):
     run = layerkit("plugins", "--all")
     assert run.code == 0, run.err
-    header, builtin, *_ = run.out.splitlines()
-    assert header.split() == ["plugin", "distribution", "version", "activations", "losses"]
-    assert builtin.split() == ["layerkit", "layerkit", lk.__version__, "sigmoid", "l2"]
+    header, builtin, losses, optimizers, *_ = run.out.splitlines()
+    assert header.split() == ["plugin", "distribution", "version", "provides"]
+    assert builtin.split() == ["layerkit", "layerkit", lk.__version__, "activations:", "sigmoid"]
+    column = header.index("provides")
+    assert losses[:column].strip() == "" and losses[column:] == "losses: l2"
+    assert optimizers[column:].startswith("optimizers: sgd")
     assert "layerkit " not in "\n".join(layerkit("plugins").out.splitlines()[1:]) + " "
 
 
@@ -49,6 +52,9 @@ def test_json_lists_runtime_and_installed_plugins(layerkit, runtime_plugin):
         "version": None,
         "activations": ["cube"],
         "losses": [],
+        "optimizers": [],
+        "initializers": [],
+        "metrics": [],
     }
     everything = json.loads(layerkit("plugins", "--all", "--json").out)["plugins"]
     activations = {name for entry in everything for name in entry["activations"]}

@@ -80,6 +80,96 @@ def test_hook_register_losses(installed):
     assert lk.loss("absolute", reduction="sum").reduction == "sum"
 
 
+class HalfStep(lk.Optimizer):
+    """Moves each parameter by half its gradient."""
+
+    lr = 0.5
+
+    def update(self, value, grad, *, overwrite_grad=False):
+        value -= 0.5 * grad
+
+
+class Twos(lk.Initializer):
+    def draw(self, shape, rng):
+        return np.full(shape, 2.0)
+
+
+class Hits(lk.Metric):
+    def forward(self, y, t):
+        return float(np.mean(np.asarray(y) == np.asarray(t)))
+
+
+def test_hook_register_optimizers(installed):
+    """A plugin's register_optimizers hook makes its class available to lk.optimizer."""
+    installed(
+        FakeDistribution("layerkit-half", {"half": "fake_half"}),
+        modules={
+            "fake_half": plugin_module(
+                "fake_half", register_optimizers=lambda register: register("half", HalfStep)
+            )
+        },
+    )
+    assert lk.optimizers()["half"].cls is HalfStep
+    layer = lk.Dense(1, 1, W=[[1.0]], b=[0.0])
+    layer.forward(np.ones((1, 1)))
+    layer.backward(np.ones((1, 1)))  # ∂L/∂W = 1
+    lk.optimizer("half").step(layer)
+    assert layer.W[0, 0] == 0.5
+
+
+def test_hook_register_initializers(installed):
+    """A plugin's register_initializers hook makes its class available to lk.initializer."""
+    installed(
+        FakeDistribution("layerkit-twos", {"twos": "fake_twos"}),
+        modules={
+            "fake_twos": plugin_module(
+                "fake_twos", register_initializers=lambda register: register("twos", Twos)
+            )
+        },
+    )
+    assert lk.initializers()["twos"].cls is Twos
+    assert (lk.initializer("twos")((2, 2), np.random.default_rng(0)) == 2.0).all()
+
+
+def test_hook_register_metrics(installed):
+    """A plugin's register_metrics hook makes its class available to lk.metric."""
+    installed(
+        FakeDistribution("layerkit-hits", {"hits": "fake_hits"}),
+        modules={
+            "fake_hits": plugin_module(
+                "fake_hits", register_metrics=lambda register: register("hits", Hits)
+            )
+        },
+    )
+    assert lk.metrics()["hits"].cls is Hits
+    assert lk.metric("hits")([1, 2, 3, 4], [1, 2, 0, 0]) == 0.5
+
+
+def test_a_class_registered_under_the_wrong_kind_is_named(installed):
+    """An optimizer registered as a metric is set aside with a hint to the right hook."""
+    installed(
+        FakeDistribution("layerkit-mixed", {"mixed": "fake_mixed"}),
+        modules={
+            "fake_mixed": plugin_module(
+                "fake_mixed", register_metrics=lambda register: register("half", HalfStep)
+            )
+        },
+    )
+    with pytest.warns(
+        PluginWarning, match="it is an Optimizer: register it in register_optimizers"
+    ):
+        assert "half" not in lk.metrics()
+    assert "register_optimizers" in lk.failed_plugins()["mixed"]
+
+
+def test_registered_name_finds_the_name_of_an_instance():
+    from layerkit.registry import registered_name
+
+    assert registered_name(lk.SGD(lr=0.1)) == "sgd"
+    assert registered_name(lk.L2Loss()) == "l2"
+    assert registered_name(HalfStep()) is None
+
+
 def test_every_hook_has_a_test_here():
     """Each hook in hookspecs.py has a test_hook_<name> in this module (datasette's rule)."""
     hooks = {
@@ -87,7 +177,13 @@ def test_every_hook_has_a_test_here():
         for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
         if hasattr(function, "layerkit_spec")
     }
-    assert hooks == {"register_activations", "register_losses"}
+    assert hooks == {
+        "register_activations",
+        "register_losses",
+        "register_optimizers",
+        "register_initializers",
+        "register_metrics",
+    }
     for hook in hooks:
         assert f"test_hook_{hook}" in globals(), f"no test for hook {hook}"
 
