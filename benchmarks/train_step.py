@@ -25,9 +25,17 @@ The implementations
     All of them compute the first layer's input gradient ∂L/∂x exactly when layerkit's step
     does (when ``backward_step`` returns it), so they do the same work.
 
+The Adam table
+    The same step with Adam (PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8), in
+    three implementations: layerkit's step as above with ``adam`` from the
+    layerkit-optimizers plugin ("not installed" without it); the hand-written NumPy step with
+    Adam's update written by hand, in place (`HandAdamTrainer`); ``torch.optim.Adam`` (its
+    default implementation on the CPU).
+
 How it is timed
-    After a check that every implementation gives the same loss on its first two steps (the
-    second one checks backward and the update too), each round times a block of steps of
+    After a check that every implementation gives the same loss on its first two steps as
+    the others of its update rule (the second step checks backward and the update too), each
+    round times a block of steps of
     every implementation, in an order rotated from round to round; the table quotes the
     median over rounds of the time per step. The garbage collector is off during a block,
     as in ``timeit``.
@@ -52,10 +60,10 @@ Memory
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from bench_support import pin_threads  # it imports no NumPy
+
 QUICK_ROUNDS, FULL_ROUNDS = 5, 25
 
 
@@ -94,24 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def pin_threads(argv: list[str]) -> None:
-    """Export ``--threads`` to the BLAS libraries, which read it when NumPy loads them."""
-    threads = build_parser().parse_known_args(argv)[0].threads
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-
-
-pin_threads(sys.argv[1:])  # must run before the imports below load a BLAS library
+if __name__ == "__main__":  # imported by the tests, it leaves the environment alone
+    pin_threads(sys.argv[1:])  # must run before the imports below load a BLAS library
 
 import cProfile  # noqa: E402
 import gc  # noqa: E402
 import io  # noqa: E402
 import itertools  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
 import pstats  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
@@ -120,16 +120,22 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Protocol  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_support import (  # noqa: E402
+    format_bytes,
+    format_table,
+    import_torch,
+    machine_description,
+    microseconds,
+    ratio,
+    relative_spread,
+)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout too
 import layerkit as lk  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = import_torch()
 
 LEARNING_RATE = 0.1
+ADAM_OPTIONS = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}  # PyTorch's defaults
 MEMORY_STEPS = 5
 BLOCK_SECONDS = 0.1  # time of one timed block of steps; QUICK_BLOCK_SECONDS with --quick
 QUICK_BLOCK_SECONDS = 0.02
@@ -201,17 +207,40 @@ def layerkit_returns_input_gradient() -> bool:
 
 # --------------------------------------------------------------------------- implementations
 class Trainer(Protocol):
-    """One implementation of the training step; ``step`` returns the loss (None: no loss)."""
+    """One implementation of the training step; ``step`` returns the loss (None: no loss).
+
+    ``rule`` is the update it takes, ``"sgd"`` or ``"adam"``: only trainers of one rule
+    compute the same losses.
+    """
 
     name: str
+    rule: str
 
     def step(self) -> float | None: ...
+
+
+def layerkit_adam() -> lk.Optimizer | None:
+    """layerkit's Adam from the layerkit-optimizers plugin, or None when it is not there.
+
+    By its registered name when the plugin is installed, else imported from the package
+    (a checkout with ``plugins/layerkit-optimizers/src`` on ``PYTHONPATH``).
+    """
+    try:
+        return lk.optimizer("adam", **ADAM_OPTIONS)
+    except lk.errors.UnknownComponentError:
+        pass
+    try:
+        from layerkit_optimizers import Adam
+    except ImportError:
+        return None
+    return Adam(**ADAM_OPTIONS)
 
 
 class LayerkitTrainer:
     """layerkit through its public API, as ``fit`` runs a step."""
 
     name = "layerkit"
+    rule = "sgd"
 
     def __init__(self, problem: Problem) -> None:
         layers: list[lk.Layer] = []
@@ -219,14 +248,29 @@ class LayerkitTrainer:
             layers += [lk.Dense(W.shape[0], W.shape[1], W=W, b=b), lk.Sigmoid()]
         self.net = lk.Sequential(*layers)
         self.loss = lk.L2Loss()
-        self.optimizer = lk.SGD(lr=LEARNING_RATE)
+        self.optimizer = self.make_optimizer()
         self.x, self.t = problem.x, problem.t
+
+    def make_optimizer(self) -> lk.Optimizer:
+        return lk.SGD(lr=LEARNING_RATE)
 
     def step(self) -> float:
         y = self.net(self.x)
         value = self.loss.forward(y, self.t)
         self.net.backward_step(self.loss.backward(), self.optimizer, input_grad=False)
         return value
+
+
+class LayerkitAdamTrainer(LayerkitTrainer):
+    """layerkit's step as ``fit`` runs it, with Adam from the layerkit-optimizers plugin."""
+
+    name = "layerkit Adam"
+    rule = "adam"
+
+    def make_optimizer(self) -> lk.Optimizer:
+        optimizer = layerkit_adam()
+        assert optimizer is not None, "build_trainers builds this trainer only with Adam"
+        return optimizer
 
 
 class LayerkitSplitTrainer(LayerkitTrainer):
@@ -246,6 +290,7 @@ class HandNumpyTrainer:
     """The same formulas written by hand, the way a competent person writes them first."""
 
     name = "hand-NumPy"
+    rule = "sgd"
 
     def __init__(self, problem: Problem) -> None:
         self.weights = [(W.copy(), b.copy()) for W, b in problem.weights]
@@ -269,15 +314,69 @@ class HandNumpyTrainer:
             db = delta.sum(axis=0)
             if layer > 0 or self.input_gradient:
                 g = delta @ W.T
-            W -= LEARNING_RATE * dW
-            b -= LEARNING_RATE * db
+            self.update(W, dW)
+            self.update(b, db)
         return loss
+
+    def update(self, value: np.ndarray, grad: np.ndarray) -> None:
+        """Move one parameter in place; ``grad`` is a new array, free to overwrite."""
+        value -= LEARNING_RATE * grad
+
+
+class HandAdamTrainer(HandNumpyTrainer):
+    """The same step with Adam written by hand in NumPy, in place, as PyTorch states it.
+
+    m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε),
+    in 13 in-place passes over each parameter and no temporary array: the gradient, which
+    the backward pass has just made, is the scratch space.
+    """
+
+    name = "hand-NumPy Adam"
+    rule = "adam"
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.moments = {
+            id(value): (np.zeros_like(value), np.zeros_like(value))
+            for W, b in self.weights
+            for value in (W, b)
+        }
+        self.steps = 0
+
+    def step(self) -> float:
+        self.start_step()
+        return super().step()
+
+    def start_step(self) -> None:
+        """Count the step, and compute the bias corrections that all parameters share."""
+        self.steps += 1
+        beta1, beta2 = ADAM_OPTIONS["betas"]
+        self.step_size = ADAM_OPTIONS["lr"] / (1 - beta1**self.steps)
+        self.correction2_sqrt = math.sqrt(1 - beta2**self.steps)
+
+    def update(self, value: np.ndarray, grad: np.ndarray) -> None:
+        beta1, beta2 = ADAM_OPTIONS["betas"]
+        m, v = self.moments[id(value)]
+        m -= grad  # m ← m + (1 − β₁)(g − m), as g + β₁(m − g): no temporary
+        m *= beta1
+        m += grad
+        grad *= grad  # g², into g, which is not needed any more
+        grad *= 1 - beta2
+        v *= beta2
+        v += grad
+        denominator = np.sqrt(v, out=grad)
+        denominator /= self.correction2_sqrt
+        denominator += ADAM_OPTIONS["eps"]
+        step = np.divide(m, denominator, out=grad)
+        step *= self.step_size
+        value -= step
 
 
 class MatmulFloor:
     """Only the three matrix products per layer, into preallocated arrays (no update)."""
 
     name = "matmul-floor"
+    rule = "none"
 
     def __init__(self, problem: Problem) -> None:
         rng = np.random.default_rng(1)
@@ -314,6 +413,7 @@ class TorchTrainer:
     """PyTorch on the CPU: nn.Sequential, autograd, optim.SGD."""
 
     name = "PyTorch"
+    rule = "sgd"
 
     def __init__(self, problem: Problem) -> None:
         assert torch is not None
@@ -326,7 +426,7 @@ class TorchTrainer:
                 linear.bias.copy_(torch.from_numpy(b))
             layers += [linear, torch.nn.Sigmoid()]
         self.model = torch.nn.Sequential(*layers)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self.optimizer = self.make_optimizer()
         self.x = torch.from_numpy(problem.x.copy()).requires_grad_(problem.input_gradient)
         self.t = torch.from_numpy(problem.t.copy())
         self.batch = problem.case.batch
@@ -340,30 +440,51 @@ class TorchTrainer:
         self.optimizer.step()
         return loss.item()
 
+    def make_optimizer(self) -> Any:
+        return torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
 
-def build_trainers(problem: Problem) -> list[Trainer]:
-    trainers: list[Trainer] = [
-        LayerkitTrainer(problem),
-        LayerkitSplitTrainer(problem),
-        HandNumpyTrainer(problem),
-        MatmulFloor(problem),
+
+class TorchAdamTrainer(TorchTrainer):
+    """PyTorch's step with torch.optim.Adam (its default implementation on the CPU)."""
+
+    name = "PyTorch Adam"
+    rule = "adam"
+
+    def make_optimizer(self) -> Any:
+        return torch.optim.Adam(self.model.parameters(), **ADAM_OPTIONS)
+
+
+def builders() -> list[Callable[[Problem], Trainer]]:
+    """The implementations this run can time: PyTorch's and layerkit's Adam when installed."""
+    found: list[Callable[[Problem], Trainer]] = [
+        LayerkitTrainer,
+        LayerkitSplitTrainer,
+        HandNumpyTrainer,
+        MatmulFloor,
     ]
+    if layerkit_adam() is not None:
+        found.append(LayerkitAdamTrainer)
+    found.append(HandAdamTrainer)
     if torch is not None:
-        trainers.append(TorchTrainer(problem))
-    return trainers
+        found += [TorchTrainer, TorchAdamTrainer]
+    return found
 
 
 # ------------------------------------------------------------------------------- measuring
 def check_same_losses(trainers: Sequence[Trainer], dtype: type[np.floating[Any]]) -> None:
-    """Assert every implementation's first two losses match layerkit's."""
+    """Assert the first two losses of every implementation match the first one of its rule's.
+
+    The first step checks the forward pass, the second the backward pass and the update.
+    """
     rtol = 1e-10 if dtype == np.float64 else 1e-4
-    losses = {trainer.name: [trainer.step(), trainer.step()] for trainer in trainers}
-    reference = losses["layerkit"]
-    for name, values in losses.items():
+    references: dict[str, tuple[str, list[float]]] = {}
+    for trainer in trainers:
+        values = [trainer.step(), trainer.step()]
         if values[0] is None:
             continue  # the matmul floor computes no loss
+        name, reference = references.setdefault(trainer.rule, (trainer.name, values))
         if not np.allclose(values, reference, rtol=rtol, atol=0.0):
-            raise AssertionError(f"{name} losses {values} differ from layerkit's {reference}")
+            raise AssertionError(f"{trainer.name} losses {values} differ from {name}'s {reference}")
 
 
 def seconds_per_step(trainer: Trainer, budget: float) -> float:
@@ -400,6 +521,9 @@ def time_rounds(
     return samples
 
 
+MEMORY_NAMES = ("layerkit", "layerkit split", "hand-NumPy", "layerkit Adam", "hand-NumPy Adam")
+
+
 @dataclass(frozen=True)
 class Memory:
     """Bytes traced by ``tracemalloc`` for one implementation."""
@@ -430,8 +554,8 @@ class Result:
 
     case: Case
     microseconds: dict[str, float]  # median per implementation
-    spread: float  # the largest interquartile range over median, over implementations
-    memory: dict[str, Memory]
+    spreads: dict[str, float]  # per implementation, interquartile range over median
+    memory: dict[str, Memory]  # for the implementations in MEMORY_NAMES that ran
 
 
 def timing_groups(trainers: Sequence[Trainer], threads: int) -> list[list[Trainer]]:
@@ -443,40 +567,36 @@ def timing_groups(trainers: Sequence[Trainer], threads: int) -> list[list[Traine
     """
     if threads == 1:
         return [list(trainers)]
-    numpy_based = [trainer for trainer in trainers if trainer.name != "PyTorch"]
-    return [numpy_based, [trainer for trainer in trainers if trainer.name == "PyTorch"]]
+    pytorch = [trainer for trainer in trainers if trainer.name.startswith("PyTorch")]
+    return [[trainer for trainer in trainers if trainer not in pytorch], pytorch]
 
 
 def measure(
     case: Case, rounds: int, block_seconds: float, input_gradient: bool, threads: int
 ) -> Result:
     problem = make_problem(case, input_gradient)
-    trainers = build_trainers(problem)
+    found = builders()
+    trainers = [build(problem) for build in found]
     check_same_losses(trainers, case.dtype)
     samples: dict[str, list[float]] = {}
     for group in timing_groups(trainers, threads):
         time.sleep(SETTLE_SECONDS)  # let the other library's worker threads fall asleep
         samples |= time_rounds(group, rounds, block_seconds)
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    spread = max(_interquartile_range(values) / medians[name] for name, values in samples.items())
+    spreads = {name: relative_spread(values) for name, values in samples.items()}
     memory = {
-        "layerkit": measure_memory(lambda: LayerkitTrainer(problem), MEMORY_STEPS),
-        "layerkit split": measure_memory(lambda: LayerkitSplitTrainer(problem), MEMORY_STEPS),
-        "hand-NumPy": measure_memory(lambda: HandNumpyTrainer(problem), MEMORY_STEPS),
+        build.name: measure_memory(lambda build=build: build(problem), MEMORY_STEPS)
+        for build in found
+        if build.name in MEMORY_NAMES
     }
-    return Result(case, medians, spread, memory)
+    return Result(case, medians, spreads, memory)
 
 
-def _interquartile_range(values: list[float]) -> float:
-    if len(values) < 4:
-        return max(values) - min(values)
-    quartiles = statistics.quantiles(values, n=4)
-    return quartiles[2] - quartiles[0]
-
-
-def profile_layerkit(case: Case, input_gradient: bool, seconds: float = 1.0) -> str:
+def profile_layerkit(
+    case: Case, input_gradient: bool, build: type[LayerkitTrainer], seconds: float = 1.0
+) -> str:
     """cProfile of layerkit steps: the functions with the most time of their own."""
-    trainer = LayerkitTrainer(make_problem(case, input_gradient))
+    trainer = build(make_problem(case, input_gradient))
     steps = max(1, round(seconds / seconds_per_step(trainer, 0.2)))
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [trainer.step() for _ in range(steps)])
@@ -484,85 +604,10 @@ def profile_layerkit(case: Case, input_gradient: bool, seconds: float = 1.0) -> 
     pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(14)
     lines = [line for line in stream.getvalue().splitlines() if line.strip()]
     start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-    return f"{case.name}: {steps} steps\n" + "\n".join(lines[start:])
+    return f"{case.name}, {trainer.name}: {steps} steps\n" + "\n".join(lines[start:])
 
 
 # -------------------------------------------------------------------------------- reporting
-def machine_description(threads: int) -> list[str]:
-    """One line per fact about the machine and the libraries that were timed."""
-    lines = [
-        f"CPU: {_cpu_model()} ({os.cpu_count()} logical CPUs, "
-        f"{len(os.sched_getaffinity(0))} usable)",
-        f"Python {platform.python_version()}, NumPy {np.__version__}, "
-        f"layerkit {lk.__version__} ({_layerkit_revision()})",
-        f"NumPy BLAS: {_numpy_blas()}",
-        f"threads: {threads} ("
-        + ", ".join(f"{name}={os.environ[name]}" for name in THREAD_VARIABLES)
-        + f"; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
-    ]
-    if torch is None:
-        lines.append("PyTorch: torch not installed")
-    else:
-        lines.append(
-            f"PyTorch {torch.__version__}, threads: {torch.get_num_threads()}, "
-            f"MKL: {'yes' if torch.backends.mkl.is_available() else 'no'}"
-        )
-    lines.extend(_threadpools())
-    return lines
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _layerkit_revision() -> str:
-    """The git commit of the layerkit being timed, with "-dirty" for uncommitted changes."""
-    checkout = Path(lk.__file__).resolve().parent.parent
-    try:
-        described = subprocess.run(
-            ["git", "-C", str(checkout), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "not a git checkout"
-    return f"git {described.stdout.strip()}"
-
-
-def _numpy_blas() -> str:
-    try:
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        return f"{blas['name']} {blas['version']}"
-    except (TypeError, KeyError):
-        return "unknown"
-
-
-def _threadpools() -> list[str]:
-    """The thread pools threadpoolctl sees (the BLAS really used, and its thread count)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return ["thread pools: threadpoolctl not installed"]
-    lines = []
-    for pool in threadpool_info():
-        what = " ".join(
-            str(pool[key]) for key in ("internal_api", "version", "architecture") if pool.get(key)
-        )
-        lines.append(
-            f"thread pool: {what}, threads: {pool['num_threads']} ({Path(pool['filepath']).name})"
-        )
-    return lines
-
-
 NAMES = ("layerkit", "hand-NumPy", "matmul-floor", "PyTorch")
 HEADERS = (
     "case",
@@ -583,29 +628,21 @@ HEADERS = (
 
 def table_row(result: Result) -> list[str]:
     case, times = result.case, result.microseconds
-    layerkit = times["layerkit"]
-
-    def time_of(name: str) -> str:
-        return _microseconds(times[name]) if name in times else "not installed"
-
-    def ratio(name: str) -> str:
-        return f"{layerkit / times[name]:.2f}×" if name in times else "—"
-
     layerkit_memory, hand_memory = result.memory["layerkit"], result.memory["hand-NumPy"]
     return [
         case.name,
         case.network,
         str(case.batch),
         np.dtype(case.dtype).name,
-        *(time_of(name) for name in NAMES),
-        ratio("hand-NumPy"),
-        ratio("matmul-floor"),
-        ratio("PyTorch"),
-        _bytes(layerkit_memory.peak),
-        _bytes(hand_memory.peak),
-        f"{layerkit_memory.peak / hand_memory.peak:.2f}×",
-        f"{layerkit_memory.training / hand_memory.training:.2f}×",
-        f"±{50 * result.spread:.0f}%",
+        *(_time_of(result, name) for name in NAMES),
+        ratio(times["layerkit"], times.get("hand-NumPy")),
+        ratio(times["layerkit"], times.get("matmul-floor")),
+        ratio(times["layerkit"], times.get("PyTorch")),
+        format_bytes(layerkit_memory.peak),
+        format_bytes(hand_memory.peak),
+        ratio(layerkit_memory.peak, hand_memory.peak),
+        ratio(layerkit_memory.training, hand_memory.training),
+        _spread(result, NAMES),
     ]
 
 
@@ -624,46 +661,57 @@ def split_row(result: Result) -> list[str]:
     times, memory = result.microseconds, result.memory
     return [
         result.case.name,
-        _microseconds(times["layerkit"]),
-        _microseconds(times["layerkit split"]),
-        f"{times['layerkit split'] / times['layerkit']:.2f}×",
-        _bytes(memory["layerkit split"].peak),
-        f"{memory['layerkit split'].peak / memory['hand-NumPy'].peak:.2f}×",
+        microseconds(times["layerkit"]),
+        microseconds(times["layerkit split"]),
+        ratio(times["layerkit split"], times["layerkit"]),
+        format_bytes(memory["layerkit split"].peak),
+        ratio(memory["layerkit split"].peak, memory["hand-NumPy"].peak),
     ]
 
 
-def _microseconds(value: float) -> str:
-    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+ADAM_NAMES = ("layerkit Adam", "hand-NumPy Adam", "PyTorch Adam")
+ADAM_HEADERS = (
+    "case",
+    "layerkit µs",
+    "hand-NumPy µs",
+    "PyTorch µs",
+    "lk/hand",
+    "lk/torch",
+    "SGD lk µs",
+    "peak lk",
+    "peak hand",
+    "mem lk/hand",
+    "spread",
+)
 
 
-def _bytes(value: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+def adam_row(result: Result) -> list[str]:
+    """The step with Adam: layerkit's plugin, by hand in NumPy, torch.optim.Adam."""
+    times, memory = result.microseconds, result.memory
+    layerkit, hand = times.get("layerkit Adam"), times["hand-NumPy Adam"]
+    layerkit_memory, hand_memory = memory.get("layerkit Adam"), memory["hand-NumPy Adam"]
+    return [
+        result.case.name,
+        *(_time_of(result, name) for name in ADAM_NAMES),
+        ratio(layerkit, hand),
+        ratio(layerkit, times.get("PyTorch Adam")),
+        microseconds(times["layerkit"]),
+        format_bytes(layerkit_memory.peak) if layerkit_memory else "not installed",
+        format_bytes(hand_memory.peak),
+        ratio(layerkit_memory.peak if layerkit_memory else None, hand_memory.peak),
+        _spread(result, ADAM_NAMES),
+    ]
 
 
-def format_table(
-    rows: list[list[str]],
-    markdown: bool,
-    headers: Sequence[str] = HEADERS,
-    left: Sequence[int] = (0, 1, 3),
-) -> str:
-    """An aligned text table, or a Markdown one; text columns left, numbers right."""
-    if markdown:
-        rule = ["---" if i in left else "---:" for i in range(len(headers))]
-        return "\n".join("| " + " | ".join(row) + " |" for row in [list(headers), rule, *rows])
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+def _time_of(result: Result, name: str) -> str:
+    times = result.microseconds
+    return microseconds(times[name]) if name in times else "not installed"
 
-    def line(row: Sequence[str]) -> str:
-        cells = [
-            cell.ljust(width) if i in left else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
 
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+def _spread(result: Result, names: Sequence[str]) -> str:
+    """± half the widest interquartile range of the rounds over the median, among ``names``."""
+    widest = max(result.spreads[name] for name in names if name in result.spreads)
+    return f"±{50 * widest:.0f}%"
 
 
 def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
@@ -695,9 +743,9 @@ def report(
     bullet = "- " if args.markdown else "  "
     parts = [
         "layerkit training-step benchmark",
-        *(bullet + line for line in machine_description(args.threads)),
+        *(bullet + line for line in machine_description(args.threads, torch)),
         "",
-        format_table([table_row(result) for result in results], args.markdown),
+        format_table([table_row(result) for result in results], args.markdown, HEADERS, (0, 1, 3)),
         "",
         *(bullet + line for line in notes(input_gradient, rounds, args.threads)),
         "",
@@ -705,9 +753,14 @@ def report(
         "same rounds: it keeps every layer's gradient until the step, and computes the first "
         "layer's ∂L/∂x, which backward returns.",
         "",
-        format_table(
-            [split_row(result) for result in results], args.markdown, SPLIT_HEADERS, left=(0,)
-        ),
+        format_table([split_row(result) for result in results], args.markdown, SPLIT_HEADERS),
+        "",
+        "The same step with Adam (lr 1e-3, betas (0.9, 0.999), eps 1e-8), timed in the same "
+        "rounds: layerkit's Adam from the layerkit-optimizers plugin through backward_step as "
+        "fit runs it; Adam by hand in NumPy, in place with the gradient as scratch; "
+        "torch.optim.Adam. SGD lk: layerkit's step with SGD, from the first table.",
+        "",
+        format_table([adam_row(result) for result in results], args.markdown, ADAM_HEADERS),
     ]
     return "\n".join(parts) + "\n"
 
@@ -737,7 +790,12 @@ def main(argv: list[str] | None = None) -> None:
             "\nWhere layerkit spends a step (cProfile, sorted by own time; NumPy operators "
             "such as @ and * count towards the function whose line runs them)\n\n"
         )
-        text += "\n\n".join(profile_layerkit(CASES[name], input_gradient) for name in names)
+        profiled = [LayerkitTrainer] + [LayerkitAdamTrainer] * (layerkit_adam() is not None)
+        text += "\n\n".join(
+            profile_layerkit(CASES[name], input_gradient, build)
+            for name in names
+            for build in profiled
+        )
         text += "\n"
     print(text, end="")
     if args.output:

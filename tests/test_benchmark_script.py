@@ -1,45 +1,142 @@
-"""The benchmark script still runs and reports what docs/performance.md quotes from it.
+"""The benchmark scripts still run, report what docs/performance.md quotes from them, and
+compare like with like.
 
-It is run, not timed: the numbers of one quick round on a shared machine mean nothing, so
-only the report's shape and its internal consistency are checked.
+They are run, not timed: the numbers of one quick round on a shared machine mean nothing, so
+only the reports' shape and internal consistency are checked, and that the hand-written
+implementations compute what layerkit computes (the ratios compare the same arithmetic).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
+import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "train_step.py"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+TRAIN_STEP = BENCHMARKS / "train_step.py"
 
 
-def test_a_quick_run_reports_times_ratios_and_both_memory_columns(tmp_path):
-    output = tmp_path / "report.md"
-    options = ["--cases", "seed", "--quick", "--rounds", "2", "--markdown", "--output", output]
+def run_script(script: Path, *options: object, hide_torch_in: Path | None = None) -> str:
+    """Run a benchmark script; return what it printed. ``hide_torch_in``: a directory for a
+    fake ``torch`` package that fails to import, as if PyTorch were not installed."""
+    environment = dict(os.environ)
+    if hide_torch_in is not None:
+        (hide_torch_in / "torch").mkdir()
+        (hide_torch_in / "torch" / "__init__.py").write_text('raise ImportError("hidden")\n')
+        path = environment.get("PYTHONPATH")
+        environment["PYTHONPATH"] = os.pathsep.join([str(hide_torch_in), *([path] if path else [])])
     run = subprocess.run(
-        [sys.executable, SCRIPT, *options],
+        [sys.executable, script, *map(str, options)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
+        env=environment,
     )
     assert run.returncode == 0, run.stderr
-    assert output.read_text(encoding="utf-8") == run.stdout
-    times, four_calls = (block for block in run.stdout.split("\n\n") if block.startswith("|"))
-    header, _, row = times.splitlines()
-    cells = dict(zip(split_cells(header), split_cells(row), strict=True))
-    assert cells["network"] == "2-3-2" and cells["dtype"] == "float64"
-    layerkit, hand = (float(cells[f"{name} µs"]) for name in ("layerkit", "hand-NumPy"))
-    # the ratio comes from the unrounded times: equal to the shown ones' to their rounding
-    assert re.fullmatch(r"\d+\.\d\d×", cells["lk/hand"])
-    assert float(cells["lk/hand"][:-1]) == pytest.approx(layerkit / hand, abs=0.015)
-    for column in ("mem lk/hand", "steps lk/hand"):
-        assert re.fullmatch(r"\d+\.\d\d×", cells[column]), (column, cells[column])
-    assert split_cells(four_calls.splitlines()[2])[:2] == ["seed", cells["layerkit µs"]]
+    return run.stdout
+
+
+def tables(report: str) -> list[list[dict[str, str]]]:
+    """The Markdown tables of a report, each as its rows of cells by column name."""
+    found = []
+    for block in report.split("\n\n"):
+        if block.startswith("|"):
+            header, _, *rows = block.splitlines()
+            names = split_cells(header)
+            found.append([dict(zip(names, split_cells(row), strict=True)) for row in rows])
+    return found
 
 
 def split_cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+RATIO = r"\d+\.\d\d×"
+
+
+def load_script(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` (imported, it leaves the thread settings alone)."""
+    module_name = f"_layerkit_benchmark_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    sys.path.insert(0, str(BENCHMARKS))  # for bench_support
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, BENCHMARKS / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
+# ---------------------------------------------------------------------- the training step
+def test_a_quick_step_run_reports_times_ratios_memory_and_the_adam_table(tmp_path):
+    output = tmp_path / "report.md"
+    options = ["--cases", "seed", "--quick", "--rounds", "2", "--markdown", "--output", output]
+    report = run_script(TRAIN_STEP, *options)
+    assert output.read_text(encoding="utf-8") == report
+    [times], [four_calls], [adam] = tables(report)
+    assert times["network"] == "2-3-2" and times["dtype"] == "float64"
+    layerkit, hand = (float(times[f"{name} µs"]) for name in ("layerkit", "hand-NumPy"))
+    # the ratio comes from the unrounded times: equal to the shown ones' to their rounding
+    assert re.fullmatch(RATIO, times["lk/hand"])
+    assert float(times["lk/hand"][:-1]) == pytest.approx(layerkit / hand, abs=0.015)
+    for column in ("mem lk/hand", "steps lk/hand"):
+        assert re.fullmatch(RATIO, times[column]), (column, times[column])
+    assert [four_calls["case"], four_calls["layerkit µs"]] == ["seed", times["layerkit µs"]]
+    assert adam["case"] == "seed" and adam["SGD lk µs"] == times["layerkit µs"]
+    float(adam["hand-NumPy µs"])
+    if adam["layerkit µs"] != "not installed":  # the layerkit-optimizers plugin is there
+        assert re.fullmatch(RATIO, adam["lk/hand"]) and re.fullmatch(RATIO, adam["mem lk/hand"])
+
+
+def test_the_step_benchmark_runs_without_pytorch(tmp_path):
+    options = ["--cases", "seed", "--quick", "--rounds", "1", "--markdown"]
+    report = run_script(TRAIN_STEP, *options, hide_torch_in=tmp_path)
+    [times], _, [adam] = tables(report)
+    assert times["PyTorch µs"] == adam["PyTorch µs"] == "not installed"
+    assert times["lk/torch"] == adam["lk/torch"] == "—"
+    assert "PyTorch: torch not installed" in report
+
+
+def test_hand_written_adam_follows_the_equations(tmp_path):
+    """Adam by hand, in place, against its equations written out plainly in float64."""
+    script = load_script("train_step")
+    trainer = script.HandAdamTrainer(script.make_problem(script.CASES["seed"], False))
+    value = trainer.weights[0][0]  # a parameter whose moments the trainer keeps
+    expected, m, v = value.copy(), np.zeros_like(value), np.zeros_like(value)
+    lr, (beta1, beta2), eps = (script.ADAM_OPTIONS[key] for key in ("lr", "betas", "eps"))
+    rng = np.random.default_rng(0)
+    for step in range(1, 31):
+        grad = rng.normal(size=value.shape) * 10.0 ** rng.integers(-6, 2)
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat, v_hat = m / (1 - beta1**step), v / (1 - beta2**step)
+        expected = expected - lr * m_hat / (np.sqrt(v_hat) + eps)
+        trainer.start_step()
+        trainer.update(value, grad.copy())
+    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=0.0)
+
+
+@pytest.mark.parametrize("rule", ["sgd", "adam"])
+def test_every_step_implementation_of_a_rule_computes_the_same_losses(rule):
+    """Ten steps of the seed network in float64: as check_same_losses does for two."""
+    script = load_script("train_step")
+    problem = script.make_problem(script.CASES["seed"], False)
+    trainers = [build(problem) for build in script.builders() if build.rule == rule]
+    assert len(trainers) >= 2 and {"hand-NumPy", "hand-NumPy Adam"} & {t.name for t in trainers}
+    losses = {trainer.name: [trainer.step() for _ in range(10)] for trainer in trainers}
+    first, *others = losses.values()
+    for values in others:
+        np.testing.assert_allclose(values, first, rtol=1e-10, atol=0.0)
+    assert first[-1] < first[0]
