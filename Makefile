@@ -75,11 +75,14 @@ browser: $(TEST_STAMP) ## open the site in headless Chromium (installs Debian's 
 	bash scripts/install_chromium.sh
 	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m browser
 
-# PyTorch (the CPU build) is only for the benchmark's comparison column, so it is installed
-# here and not by the test set-up; without it the column says "not installed".
-bench: $(RUN_STAMP) ## the speed benchmark (installs the CPU build of PyTorch to compare)
-	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: its column will be empty"
+# PyTorch (the CPU build) is only for the benchmarks' comparison columns, so it is installed
+# here and not by the test set-up; without it those columns say "not installed".
+# BENCH_ARGS go to the training-step benchmark, EPOCH_ARGS to the epoch one: --quick for a
+# smoke run of either.
+bench: $(RUN_STAMP) ## the speed benchmarks, a step and an epoch (installs PyTorch to compare)
+	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: its columns will be empty"
 	$(BIN)/python benchmarks/train_step.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/epoch.py $(EPOCH_ARGS)
 
 clean: ## remove the venv, the built site and the caches
 	rm -rf $(VENV) site .pytest_cache .ruff_cache .hypothesis

@@ -9,6 +9,7 @@ implementations compute what layerkit computes (the ratios compare the same arit
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 import subprocess
@@ -18,9 +19,10 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from make_support import make, make_project
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-TRAIN_STEP = BENCHMARKS / "train_step.py"
+TRAIN_STEP, EPOCH = BENCHMARKS / "train_step.py", BENCHMARKS / "epoch.py"
 
 
 def run_script(script: Path, *options: object, hide_torch_in: Path | None = None) -> str:
@@ -140,3 +142,61 @@ def test_every_step_implementation_of_a_rule_computes_the_same_losses(rule):
     for values in others:
         np.testing.assert_allclose(values, first, rtol=1e-10, atol=0.0)
     assert first[-1] < first[0]
+
+
+# -------------------------------------------------------------------------------- the epoch
+def test_a_quick_epoch_run_reports_times_ratios_and_memory(tmp_path):
+    output = tmp_path / "report.md"
+    options = ["--quick", "--samples", "300", "--rounds", "2", "--markdown", "--output", output]
+    report = run_script(EPOCH, *options)
+    assert output.read_text(encoding="utf-8") == report
+    [[row]] = tables(report)
+    assert row["samples"] == "300"
+    layerkit, hand = (
+        float(row[f"{name} ms"].replace(",", "")) for name in ("layerkit", "hand-NumPy")
+    )
+    assert re.fullmatch(RATIO, row["lk/hand"])
+    assert float(row["lk/hand"][:-1]) == pytest.approx(layerkit / hand, rel=0.1)
+    for column in ("mem lk/hand", "training lk/hand"):
+        assert re.fullmatch(RATIO, row[column]), (column, row[column])
+    # the check before timing: each implementation's loss after the same epoch
+    losses = re.findall(r"(layerkit|hand-NumPy|PyTorch) (\d\.\d{6})", report)
+    assert len({loss for _, loss in losses}) == 1 and len(losses) >= 2, losses
+
+
+def test_the_epoch_benchmark_runs_without_pytorch(tmp_path):
+    options = ["--quick", "--samples", "200", "--rounds", "1", "--markdown"]
+    report = run_script(EPOCH, *options, hide_torch_in=tmp_path)
+    [[row]] = tables(report)
+    assert row["PyTorch ms"] == "not installed" and row["lk/torch"] == "—"
+
+
+def test_the_hand_loop_and_pytorch_end_an_epoch_where_fit_does():
+    """In float64 and one sample order, one epoch (5 batches, the last a short one)."""
+    script = load_script("epoch")
+    agreements = script.compare_with_layerkit(script.make_problem(300, np.float64))
+    expected = {"layerkit", "hand-NumPy"} | ({"PyTorch"} if script.torch is not None else set())
+    assert set(agreements) == expected
+    for name, agreement in agreements.items():
+        assert agreement.loss_difference <= 1e-13, (name, agreement)
+        assert agreement.weight_difference <= 1e-13, (name, agreement)
+    assert math.isclose(agreements["layerkit"].loss, math.log(10), rel_tol=0.1)  # ten classes
+    script.check_agreement(agreements, np.float64)
+
+
+def test_the_agreement_check_refuses_more_than_rounding():
+    script = load_script("epoch")
+    same = script.Agreement(loss=2.3, loss_difference=0.0, weight_difference=0.0)
+    off = script.Agreement(loss=2.3001, loss_difference=1e-3 / 2.3, weight_difference=1e-4)
+    script.check_agreement({"layerkit": same, "hand-NumPy": same}, np.float32)
+    with pytest.raises(AssertionError, match=r"hand-NumPy's epoch loss 2\.3001 differs"):
+        script.check_agreement({"layerkit": same, "hand-NumPy": off}, np.float32)
+
+
+# ------------------------------------------------------------------------------- make bench
+def test_make_bench_runs_both_benchmarks_with_their_own_arguments(tmp_path):
+    project = make_project(tmp_path / "project")
+    planned = make(project, "-n", "bench", "BENCH_ARGS=--quick", "EPOCH_ARGS=--samples 10")
+    lines = planned.stdout.splitlines()
+    assert any(line.endswith("benchmarks/train_step.py --quick") for line in lines), lines
+    assert any(line.endswith("benchmarks/epoch.py --samples 10") for line in lines), lines
