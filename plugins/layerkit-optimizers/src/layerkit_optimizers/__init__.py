@@ -1,13 +1,20 @@
 """layerkit-optimizers: more optimizers for layerkit, registered as a plugin.
 
-Installing this package makes these names available to `layerkit.optimizer`:
+Installing this package makes these names available to `layerkit.optimizer`, each following
+``torch.optim``'s documented update equations, option names and defaults:
 
-=========== ========= ===========================================================
-name        class     options (PyTorch's names and defaults)
-=========== ========= ===========================================================
-``adam``    `Adam`    ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                      amsgrad=False``
-=========== ========= ===========================================================
+=========== ========== ===============================================================
+name        class      options
+=========== ========== ===============================================================
+``adam``    `Adam`     ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                       amsgrad=False``
+``adamw``   `AdamW`    ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                       amsgrad=False``
+``rmsprop`` `RMSprop`  ``lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                       centered=False``
+``adagrad`` `Adagrad`  ``lr=1e-2, lr_decay=0, weight_decay=0,
+                       initial_accumulator_value=0, eps=1e-10``
+=========== ========== ===============================================================
 
 layerkit finds this module through the entry point in ``pyproject.toml``:
 
@@ -24,12 +31,18 @@ from __future__ import annotations
 import layerkit
 from layerkit.hookspecs import Register
 
+from .adagrad import Adagrad
 from .adam import Adam
+from .adamw import AdamW
+from .rmsprop import RMSprop
 
-__all__ = ["Adam"]
+__all__ = ["Adagrad", "Adam", "AdamW", "RMSprop"]
 
 
 @layerkit.hookimpl
 def register_optimizers(register: Register) -> None:
-    """Register adam."""
+    """Register adam, adamw, rmsprop and adagrad."""
     register("adam", Adam)
+    register("adamw", AdamW)
+    register("rmsprop", RMSprop)
+    register("adagrad", Adagrad)
