@@ -12,7 +12,8 @@ import platform
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -30,6 +31,21 @@ def pin_threads(argv: Sequence[str]) -> None:
     threads = parser.parse_known_args(list(argv))[0].threads
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
+
+
+CLOCKS: dict[str, Callable[[], int]] = {"wall": time.perf_counter_ns, "cpu": time.process_time_ns}
+"""What ``--clock`` may choose, in nanoseconds: elapsed time, or the process's CPU time."""
+
+
+def add_clock_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--clock",
+        choices=tuple(CLOCKS),
+        default="wall",
+        help="wall: elapsed time (default); cpu: the CPU time of this process, which leaves "
+        "out the time other programs take the core away on a shared machine (every library "
+        "runs in --threads threads, so it is the work done)",
+    )
 
 
 def import_torch() -> ModuleType | None:

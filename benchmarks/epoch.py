@@ -48,7 +48,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench_support import pin_threads  # it imports no NumPy
+from bench_support import add_clock_option, pin_threads  # it imports no NumPy
 
 QUICK_ROUNDS, FULL_ROUNDS = 3, 7
 QUICK_SAMPLES, FULL_SAMPLES = 2048, 60_000
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print a Markdown table (for the docs)"
     )
     parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
+    add_clock_option(parser)
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -101,7 +102,6 @@ import itertools  # noqa: E402
 import math  # noqa: E402
 import pstats  # noqa: E402
 import statistics  # noqa: E402
-import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -110,6 +110,7 @@ from typing import Any, Protocol  # noqa: E402
 
 import numpy as np  # noqa: E402
 from bench_support import (  # noqa: E402
+    CLOCKS,
     format_bytes,
     format_table,
     import_torch,
@@ -346,9 +347,10 @@ def check_agreement(agreements: dict[str, Agreement], dtype: type[np.floating[An
 
 
 def time_rounds(
-    problem: Problem, found: Sequence[Callable[[Problem], Epoch]], rounds: int
+    problem: Problem, found: Sequence[Callable[[Problem], Epoch]], rounds: int, clock: str = "wall"
 ) -> dict[str, list[float]]:
-    """Per implementation, the seconds of one epoch in each round."""
+    """Per implementation, the seconds of one epoch in each round, by ``clock``."""
+    now = CLOCKS[clock]
     samples: dict[str, list[float]] = {build.name: [] for build in found}  # type: ignore[attr-defined]
     for round_ in range(rounds):
         shift = round_ % len(found)
@@ -357,9 +359,9 @@ def time_rounds(
             gc.collect()
             gc.disable()
             try:
-                start = time.perf_counter()
+                start = now()
                 run.epoch()
-                samples[run.name].append(time.perf_counter() - start)
+                samples[run.name].append((now() - start) / 1e9)
             finally:
                 gc.enable()
     return samples
@@ -398,11 +400,11 @@ class Result:
     agreements: dict[str, Agreement]
 
 
-def measure(problem: Problem, rounds: int) -> Result:
+def measure(problem: Problem, rounds: int, clock: str = "wall") -> Result:
     agreements = compare_with_layerkit(problem)  # also warms every implementation up
     check_agreement(agreements, problem.x.dtype.type)
     found = builders()
-    samples = time_rounds(problem, found, rounds)
+    samples = time_rounds(problem, found, rounds, clock)
     memory = {build.name: measure_memory(build, problem) for build in (LayerkitEpoch, HandEpoch)}
     return Result(
         seconds={name: statistics.median(values) for name, values in samples.items()},
@@ -459,13 +461,14 @@ def table_row(result: Result, samples: int) -> list[str]:
     ]
 
 
-def notes(result: Result, rounds: int) -> list[str]:
+def notes(result: Result, rounds: int, clock: str) -> list[str]:
     agreement = ", ".join(
         f"{name} {value.loss:.6f} (weights within {value.weight_difference:.1e})"
         for name, value in result.agreements.items()
     )
     return [
-        f"ms: median over {rounds} interleaved rounds of the time of one epoch: "
+        f"ms: median over {rounds} interleaved rounds of the "
+        f"{'elapsed time' if clock == 'wall' else 'CPU time'} of one epoch: "
         f"{'-'.join(map(str, SIZES))} (sigmoid hidden units, logits out), softmax "
         f"cross-entropy from the logits, SGD lr "
         f"{LEARNING_RATE}, batch {BATCH}, a new permutation per epoch and x[idx] gathering "
@@ -487,7 +490,7 @@ def report(result: Result, args: argparse.Namespace, samples: int, rounds: int) 
         "",
         format_table([table_row(result, samples)], args.markdown, HEADERS, left=()),
         "",
-        *(bullet + line for line in notes(result, rounds)),
+        *(bullet + line for line in notes(result, rounds, args.clock)),
     ]
     return "\n".join(parts) + "\n"
 
@@ -505,7 +508,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     print(f"measuring one epoch of {samples:,} samples …", file=sys.stderr, flush=True)
     problem = make_problem(samples)
-    result = measure(problem, rounds)
+    result = measure(problem, rounds, args.clock)
     text = report(result, args, samples, rounds)
     if args.profile:
         text += (

@@ -62,7 +62,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench_support import pin_threads  # it imports no NumPy
+from bench_support import add_clock_option, pin_threads  # it imports no NumPy
 
 QUICK_ROUNDS, FULL_ROUNDS = 5, 25
 
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print a Markdown table (for the docs)"
     )
     parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
+    add_clock_option(parser)
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -121,6 +122,7 @@ from typing import Any, Protocol  # noqa: E402
 
 import numpy as np  # noqa: E402
 from bench_support import (  # noqa: E402
+    CLOCKS,
     format_bytes,
     format_table,
     import_torch,
@@ -497,9 +499,10 @@ def seconds_per_step(trainer: Trainer, budget: float) -> float:
 
 
 def time_rounds(
-    trainers: Sequence[Trainer], rounds: int, block_seconds: float
+    trainers: Sequence[Trainer], rounds: int, block_seconds: float, clock: str = "wall"
 ) -> dict[str, list[float]]:
-    """Per implementation, the microseconds per step of each round's block."""
+    """Per implementation, the microseconds per step of each round's block, by ``clock``."""
+    now = CLOCKS[clock]
     block = {
         t.name: max(1, round(block_seconds / seconds_per_step(t, 0.2 * block_seconds)))
         for t in trainers
@@ -512,10 +515,10 @@ def time_rounds(
             shift = round_ % len(trainers)
             for trainer in [*trainers[shift:], *trainers[:shift]]:
                 step, steps = trainer.step, block[trainer.name]
-                start = time.perf_counter_ns()
+                start = now()
                 for _ in range(steps):
                     step()
-                samples[trainer.name].append((time.perf_counter_ns() - start) / steps / 1e3)
+                samples[trainer.name].append((now() - start) / steps / 1e3)
     finally:
         gc.enable()
     return samples
@@ -572,16 +575,16 @@ def timing_groups(trainers: Sequence[Trainer], threads: int) -> list[list[Traine
 
 
 def measure(
-    case: Case, rounds: int, block_seconds: float, input_gradient: bool, threads: int
+    case: Case, rounds: int, block_seconds: float, input_gradient: bool, args: argparse.Namespace
 ) -> Result:
     problem = make_problem(case, input_gradient)
     found = builders()
     trainers = [build(problem) for build in found]
     check_same_losses(trainers, case.dtype)
     samples: dict[str, list[float]] = {}
-    for group in timing_groups(trainers, threads):
+    for group in timing_groups(trainers, args.threads):
         time.sleep(SETTLE_SECONDS)  # let the other library's worker threads fall asleep
-        samples |= time_rounds(group, rounds, block_seconds)
+        samples |= time_rounds(group, rounds, block_seconds, args.clock)
     medians = {name: statistics.median(values) for name, values in samples.items()}
     spreads = {name: relative_spread(values) for name, values in samples.items()}
     memory = {
@@ -714,15 +717,16 @@ def _spread(result: Result, names: Sequence[str]) -> str:
     return f"±{50 * widest:.0f}%"
 
 
-def notes(input_gradient: bool, rounds: int, threads: int) -> list[str]:
+def notes(input_gradient: bool, rounds: int, args: argparse.Namespace) -> list[str]:
     computed = "computes" if input_gradient else "skips"
     interleaved = (
         "interleaved rounds"
-        if threads == 1
+        if args.threads == 1
         else "interleaved rounds (PyTorch in rounds of its own, see timing_groups)"
     )
+    clock = "elapsed time" if args.clock == "wall" else "CPU time"
     return [
-        f"µs: median over {rounds} {interleaved} of the time of one step (forward, L2 loss, "
+        f"µs: median over {rounds} {interleaved} of the {clock} of one step (forward, L2 loss, "
         f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower. layerkit "
         "runs the step as fit does: net.backward_step(loss.backward(), sgd, input_grad=False).",
         f"Every implementation {computed} the first layer's input gradient ∂L/∂x, because "
@@ -747,7 +751,7 @@ def report(
         "",
         format_table([table_row(result) for result in results], args.markdown, HEADERS, (0, 1, 3)),
         "",
-        *(bullet + line for line in notes(input_gradient, rounds, args.threads)),
+        *(bullet + line for line in notes(input_gradient, rounds, args)),
         "",
         "The four-call form, net.backward(loss.backward()) then sgd.step(net), timed in the "
         "same rounds: it keeps every layer's gradient until the step, and computes the first "
@@ -783,7 +787,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for name in names:
         print(f"measuring {name} …", file=sys.stderr, flush=True)
-        results.append(measure(CASES[name], rounds, block_seconds, input_gradient, args.threads))
+        results.append(measure(CASES[name], rounds, block_seconds, input_gradient, args))
     text = report(results, args, rounds, input_gradient)
     if args.profile:
         text += (

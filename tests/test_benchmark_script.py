@@ -97,6 +97,7 @@ def test_a_quick_step_run_reports_times_ratios_memory_and_the_adam_table(tmp_pat
         assert re.fullmatch(RATIO, times[column]), (column, times[column])
     assert [four_calls["case"], four_calls["layerkit µs"]] == ["seed", times["layerkit µs"]]
     assert adam["case"] == "seed" and adam["SGD lk µs"] == times["layerkit µs"]
+    assert "of the elapsed time of one step" in report
     float(adam["hand-NumPy µs"])
     if adam["layerkit µs"] != "not installed":  # the layerkit-optimizers plugin is there
         assert re.fullmatch(RATIO, adam["lk/hand"]) and re.fullmatch(RATIO, adam["mem lk/hand"])
@@ -148,10 +149,10 @@ def test_every_step_implementation_of_a_rule_computes_the_same_losses(rule):
 def test_a_quick_epoch_run_reports_times_ratios_and_memory(tmp_path):
     output = tmp_path / "report.md"
     options = ["--quick", "--samples", "300", "--rounds", "2", "--markdown", "--output", output]
-    report = run_script(EPOCH, *options)
+    report = run_script(EPOCH, *options, "--clock", "cpu")
     assert output.read_text(encoding="utf-8") == report
     [[row]] = tables(report)
-    assert row["samples"] == "300"
+    assert row["samples"] == "300" and "of the CPU time of one epoch" in report
     layerkit, hand = (
         float(row[f"{name} ms"].replace(",", "")) for name in ("layerkit", "hand-NumPy")
     )
