@@ -107,6 +107,20 @@ class Page:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    def screenshot_of(self, selector: str, path: Path) -> Path:
+        """Save the element ``selector`` as rendered, scrolled into view, as a PNG at ``path``."""
+        box = self.evaluate(
+            f"(() => {{ const element = document.querySelector({json.dumps(selector)});"
+            " element.scrollIntoView({block: 'center'});"
+            " const box = element.getBoundingClientRect();"
+            " return {x: box.left + scrollX, y: box.top + scrollY, width: box.width,"
+            " height: box.height}; })()"
+        )
+        clip = {**box, "scale": 1}
+        data = self.send("Page.captureScreenshot", format="png", clip=clip)["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
 
 class Browser:
     """A headless Chromium with a fresh profile; open pages with `Browser.page`."""
