@@ -107,10 +107,11 @@ class Page:
         path.write_bytes(base64.b64decode(data))
         return path
 
-    def screenshot_of(self, selector: str, path: Path) -> Path:
-        """Save the element ``selector`` as rendered, scrolled into view, as a PNG at ``path``."""
+    def screenshot_of(self, selector: str, path: Path, index: int = 0) -> Path:
+        """Save the ``index``-th element ``selector`` finds, as rendered and scrolled into view,
+        as a PNG at ``path``."""
         box = self.evaluate(
-            f"(() => {{ const element = document.querySelector({json.dumps(selector)});"
+            f"(() => {{ const element = document.querySelectorAll({json.dumps(selector)})[{index}];"
             " element.scrollIntoView({block: 'center'});"
             " const box = element.getBoundingClientRect();"
             " return {x: box.left + scrollX, y: box.top + scrollY, width: box.width,"
@@ -206,8 +207,14 @@ class Browser:
             self.events.append(self._read_message(deadline))
 
     def page(self, width: int = 1280, height: int = 900, dark: bool = False) -> Page:
-        """A new tab ``width`` × ``height`` CSS pixels, preferring the dark scheme if ``dark``."""
-        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        """A new tab ``width`` × ``height`` CSS pixels, preferring the dark scheme if ``dark``.
+
+        Each tab has a context of its own, as a fresh profile: no storage is shared, so one
+        page's remembered colour scheme (Material keeps it in localStorage) is not another's.
+        """
+        context = self.send("Target.createBrowserContext")["browserContextId"]
+        target = self.send("Target.createTarget", url="about:blank", browserContextId=context)
+        target = target["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         page = Page(self, session)
         page.send("Page.enable")

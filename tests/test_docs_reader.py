@@ -12,6 +12,7 @@ These tests drive Chromium over the DevTools protocol (``cdp_browser``); they ar
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,75 @@ def test_decision_boundary_picture_is_loaded_and_readable_in_both_schemes(
         assert luminance.mean() > 170, (
             f"the picture is dark on the light scheme: {luminance.mean()}"
         )
+
+
+# ------------------------------------------------------- the derivation page, at a glance
+# What the screenshots of the derivation page at 1280 and 390 px showed, and is now measured.
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_derivation_tables_fit_and_equations_sit_close_to_their_text(
+    chromium: Path, site_url: str, width: int
+) -> None:
+    """The notation and timing tables show every column without a sideways scroll (the timing
+    table hid its ratio at 390 px), and a displayed equation takes no more height than its
+    formula and margins (KaTeX's inline wrapper added an empty line above and below)."""
+    with open_browser(chromium) as browser:
+        page = browser.page(width, 900)
+        page.goto(site_url + DERIVATION)
+        page.wait_for("document.querySelectorAll('.katex-display').length > 15")
+        tables = page.evaluate(
+            "[...document.querySelectorAll('article table')]"
+            ".filter(table => !table.closest('.lk-symbols'))"
+            ".map(table => ({head: table.querySelector('th').textContent,"
+            " width: table.scrollWidth, shown: table.clientWidth,"
+            " right: table.getBoundingClientRect().right}))"
+        )
+        displays = page.evaluate(
+            "[...document.querySelectorAll('div.arithmatex')].map(block => {"
+            " const display = block.querySelector('.katex-display'),"
+            " style = getComputedStyle(display);"
+            " return {formula: display.textContent.slice(0, 40),"
+            " extra: block.getBoundingClientRect().height - display.getBoundingClientRect().height"
+            " - parseFloat(style.marginTop) - parseFloat(style.marginBottom)}; })"
+        )
+    heads = [table["head"] for table in tables]
+    assert "Symbol" in heads and "network" in heads, f"tables found: {heads}"
+    hidden = [t for t in tables if t["width"] > t["shown"] + 1 or t["right"] > width + 0.5]
+    assert not hidden, f"tables that scroll sideways at {width} px: {hidden}"
+    assert len(displays) >= 15
+    loose = [d for d in displays if abs(d["extra"]) > 1]
+    assert not loose, f"displayed equations with extra space around them: {loose[:5]}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_four_equations_box_shows_no_scroll_shadow_on_equations_that_fit(
+    chromium: Path, site_url: str, artifacts: Path, scheme: str
+) -> None:
+    """The edge shadow marks a formula that scrolls; one that fits its box shows none (in the
+    box's smaller type a line of shadow showed at the right edge of each of the four)."""
+    import numpy as np
+    from PIL import Image
+
+    with open_browser(chromium) as browser:
+        page = browser.page(1280, 900, dark=scheme == "dark")
+        page.goto(site_url + DERIVATION)
+        page.wait_for("document.querySelectorAll('.admonition .katex-display').length >= 4")
+        fits = page.evaluate(
+            "[...document.querySelectorAll('.admonition .katex-display')]"
+            ".map(display => display.scrollWidth <= display.clientWidth)"
+        )
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        edges = []
+        for number in range(len(fits)):
+            shot = artifacts / f"four-equations-{number + 1}-{scheme}.png"
+            page.screenshot_of(".admonition div.arithmatex > span", shot, index=number)
+            pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+            edges.append(np.concatenate([pixels[:, :3], pixels[:, -3:]], axis=1))
+    assert len(fits) == 4 and all(fits), f"the four equations should fit at 1280 px: {fits}"
+    colour = np.array([int(part) for part in re.findall(r"\d+", background)[:3]])
+    for number, edge in enumerate(edges, start=1):
+        off = int((np.abs(edge - colour).sum(axis=-1) > 12).sum())
+        assert off == 0, f"equation {number} of the box shows {off} shadow pixels at its edges"

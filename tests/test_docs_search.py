@@ -155,3 +155,8 @@ def test_typing_delta_or_its_letter_lists_the_same_results(chromium: Path, site_
     assert any("math/backpropagation/" in link for link in by_letter["links"])
     for latex in (r"\frac", r"\delta", "$$", r"\("):
         assert latex not in by_letter["text"], f"a result shows {latex}"
+
+
+def test_a_soft_hyphen_does_not_split_a_word_of_the_index() -> None:
+    """The timing table lets "backpropagation" break on a phone; search still finds the word."""
+    assert _hook().readable("<th>backprop\u00adagation</th>") == "<th>backpropagation</th>"

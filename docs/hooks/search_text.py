@@ -152,6 +152,7 @@ def readable(text: str) -> str:
         latex = html.unescape(match.group(1) if match.group(1) is not None else match.group(2))
         return html.escape(readable_math(latex), quote=False)
 
+    text = text.replace("\u00ad", "")  # a soft hyphen would split a word in the index
     parts = CODE.split(text)
     return "".join(
         part if index % 2 else MATH.sub(formula, part) for index, part in enumerate(parts)
