@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+import layerkit as lk
+import layerkit_optimizers
+from layerkit.registry import reset_plugin_manager
 from layerkit.testing import optimizer_checks, registered_checks
 from layerkit_optimizers import Adagrad, Adam, AdamW, RMSprop
 
@@ -21,6 +26,17 @@ FACTORIES = {
     ),
 }
 CHECKS = [check for label, make in FACTORIES.items() for check in optimizer_checks(make, label)]
+
+
+@pytest.fixture
+def registered() -> Iterator[None]:
+    """Load this plugin as if installed: through the plugin manager, by its hook."""
+    reset_plugin_manager()
+    manager = lk.plugin_manager()
+    if not manager.is_registered(layerkit_optimizers):  # not installed: register it here
+        manager.register(layerkit_optimizers, name="optimizers")
+    yield
+    reset_plugin_manager()
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.id for check in CHECKS])

@@ -5,17 +5,30 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 import layerkit as lk
+import layerkit_optimizers
 from layerkit.errors import ConfigurationError, UnknownComponentError
 from layerkit.install_hints import FIRST_PARTY_PLUGINS
 from layerkit.registry import AUTOLOAD_ENV, reset_plugin_manager
 from layerkit_optimizers import Adagrad, Adam, AdamW, RMSprop, register_optimizers
 
 EXPECTED = {"adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+@pytest.fixture
+def registered() -> Iterator[None]:
+    """Load this plugin as if installed: through the plugin manager, by its hook."""
+    reset_plugin_manager()
+    manager = lk.plugin_manager()
+    if not manager.is_registered(layerkit_optimizers):  # not installed: register it here
+        manager.register(layerkit_optimizers, name="optimizers")
+    yield
+    reset_plugin_manager()
 
 
 def test_hook_registers_each_name_once():
