@@ -46,6 +46,7 @@ from .registry import (
     optimizers,
     plugin_manager,
 )
+from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
 from .serialization import load, save
 from .sigmoid import Sigmoid
@@ -57,7 +58,9 @@ __all__ = [
     "SGD",
     "Activation",
     "Component",
+    "CosineAnnealingLR",
     "Dense",
+    "ExponentialLR",
     "Initializer",
     "L2Loss",
     "Layer",
@@ -67,6 +70,7 @@ __all__ = [
     "Parameter",
     "Sequential",
     "Sigmoid",
+    "StepLR",
     "__version__",
     "activation",
     "activations",
