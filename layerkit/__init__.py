@@ -50,6 +50,7 @@ from .sequential import Sequential
 from .serialization import load, save
 from .sigmoid import Sigmoid
 from .training import fit
+from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,10 @@ __all__ = [
     "Activation",
     "Component",
     "Dense",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
     "Initializer",
     "L2Loss",
     "Layer",
@@ -67,6 +72,7 @@ __all__ = [
     "Parameter",
     "Sequential",
     "Sigmoid",
+    "Zeros",
     "__version__",
     "activation",
     "activations",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from .errors import ConfigurationError, DTypeError, ShapeError
+from .errors import ComponentTypeError, ConfigurationError, DTypeError, ShapeError
+from .initializer import Initializer
 from .layer import Layer
+from .model_format import shown
+from .registry import initializer as find_initializer
+from .registry import registered_name
 from .validation import (
     Array,
     as_float_array,
@@ -50,12 +55,21 @@ class Dense(Layer):
     b
         Initial bias ``(out_features,)``; copied. When omitted, zero.
     init
-        ``"glorot"`` (default) draws ``W`` uniformly from ±√(6 / (in + out)), which keeps the
+        How ``W`` is drawn when it is not given: the name of a registered initializer (see
+        `initializers`), an `Initializer` such as ``lk.initializer("he_uniform",
+        mode="fan_out")``, or a function ``init(shape, rng)`` that returns a NumPy array of
+        ``shape`` = ``(in_features, out_features)`` drawn from the generator ``rng`` alone.
+        ``"glorot"`` (default) draws uniformly from ±√(6 / (in + out)), which keeps the
         variance of activations and gradients about equal from layer to layer for sigmoid and
-        tanh units. ``"he"`` draws from a normal with variance 2 / in, the equivalent for ReLU.
+        tanh units; ``"he"`` draws from a normal with variance 2 / in, the equivalent for ReLU.
+        With ``W`` given, ``init`` is only recorded, not looked up, and may be ``None``.
+        ``config()`` keeps a name as given and a registered `Initializer` as ``{"name": ...,
+        "config": {...}}`` (accepted here too); a function has no name to save, so it is kept
+        as ``None``, which a saved file then holds.
     seed
-        Seed or ``numpy.random.Generator`` for ``init``; the same seed gives the same weights
-        in float32 and float64 (they are drawn in float64, then rounded).
+        Seed or ``numpy.random.Generator`` for ``init``: the weights are drawn in float64 from
+        ``numpy.random.default_rng(seed)``, then rounded to the layer's dtype, so the same
+        seed gives the same weights, and the same numbers in float32 and float64.
     dtype
         ``float32`` or ``float64``. When omitted (and ``W`` is not given), the layer takes the
         float dtype of its first input; after that, input of another float dtype is an error.
@@ -79,15 +93,17 @@ class Dense(Layer):
         *,
         W: ArrayLike | None = None,
         b: ArrayLike | None = None,
-        init: Literal["glorot", "he"] = "glorot",
+        init: str
+        | Initializer
+        | Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
+        | Mapping[str, Any]
+        | None = "glorot",
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike | None = None,
     ) -> None:
         self.in_features = positive_int(in_features, "Dense", "in_features")
         self.out_features = positive_int(out_features, "Dense", "out_features")
-        if init not in ("glorot", "he"):
-            raise ConfigurationError(f"{self!r} expects init 'glorot' or 'he', got {init!r}")
-        self.init = init
+        self.init = self._init_option(init)
         if dtype is not None:
             dtype = float_dtype(dtype, repr(self))
         seed = random_seed(seed, self)
@@ -125,14 +141,77 @@ class Dense(Layer):
             # writes into the caller's array
         if name == "b":
             return np.zeros(shape, dtype=dtype)
-        rng = np.random.default_rng(seed)
-        fan_in, fan_out = shape
-        if self.init == "glorot":
-            limit = np.sqrt(6.0 / (fan_in + fan_out))
-            value = rng.uniform(-limit, limit, size=shape)
-        else:
-            value = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
-        return value.astype(dtype or np.float64)
+        return self._draw(shape, np.random.default_rng(seed)).astype(dtype or np.float64)
+
+    def _init_option(self, init: Any) -> Any:
+        """Return ``init`` if it has one of the accepted forms (a mapping as a plain dict)."""
+        if init is None or isinstance(init, str | Initializer):
+            return init
+        if isinstance(init, type):
+            raise ComponentTypeError(
+                f"{self!r} expects init as a name, an instance or a function, got the class "
+                f"{init.__name__}; did you forget the parentheses?"
+            )
+        if isinstance(init, Mapping):
+            name, config = init.get("name"), init.get("config", {})
+            if (
+                set(init) - {"name", "config"}
+                or not isinstance(name, str)
+                or not isinstance(config, Mapping)
+                or not all(isinstance(key, str) for key in config)
+            ):
+                raise ConfigurationError(
+                    f"{self!r} expects init as a mapping {{'name': str, 'config': {{option: "
+                    f"value}}}}, as config() records it, got {shown(init)}"
+                )
+            return {"name": name, "config": dict(config)}
+        if callable(init):
+            return init
+        raise ComponentTypeError(
+            f"{self!r} expects init as the name of a registered initializer such as 'glorot', "
+            f"an Initializer or a function init(shape, rng), got {shown(init)} of type "
+            f"{type(init).__name__}"
+        )
+
+    def _draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        """Draw ``W`` with ``init`` and check what came back: an array of ``shape``, finite."""
+        init = self.init
+        if init is None:
+            raise ConfigurationError(
+                f"{self!r} has no initializer (init=None) to draw W with; give W, or an init "
+                f"such as 'glorot'"
+            )
+        if isinstance(init, str):
+            init = find_initializer(init)
+        elif isinstance(init, dict):
+            init = find_initializer(init["name"], **init["config"])
+        try:
+            value = init(shape, rng)
+        except Exception as error:
+            error.add_note(f"while {self!r} drew W with init={shown(init)}")
+            raise
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+            what = (
+                f"an array of dtype {value.dtype}"
+                if isinstance(value, np.ndarray)
+                else f"{shown(value)} of type {type(value).__name__}"
+            )
+            raise ConfigurationError(
+                f"{self!r} expects init={shown(init)} to return a NumPy array of real numbers "
+                f"of shape {shape}, got {what}"
+            )
+        if value.shape != shape:
+            raise ConfigurationError(
+                f"{self!r} expects init={shown(init)} to return an array of shape {shape} "
+                f"(in_features, out_features), got shape {value.shape}"
+            )
+        if not np.isfinite(value).all():
+            count = int(np.count_nonzero(~np.isfinite(value)))
+            raise ConfigurationError(
+                f"{self!r} expects init={shown(init)} to return finite weights, got {count} "
+                f"NaN or infinite of {value.size}"
+            )
+        return value
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
@@ -211,12 +290,16 @@ class Dense(Layer):
         return self
 
     def config(self) -> dict[str, Any]:
-        """Return ``in_features``, ``out_features`` and ``init``."""
-        return {
-            "in_features": self.in_features,
-            "out_features": self.out_features,
-            "init": self.init,
-        }
+        """Return ``in_features``, ``out_features`` and ``init``: a name, or ``{"name": ...,
+        "config": {...}}`` for an `Initializer` of a registered class, or ``None`` for
+        anything else (a function: the weights are saved, the rule that drew them cannot be)."""
+        init = self.init
+        if isinstance(init, Initializer):
+            name = registered_name(init)
+            init = None if name is None else {"name": name, "config": init.config()}
+        elif init is not None and not isinstance(init, str | dict):
+            init = None
+        return {"in_features": self.in_features, "out_features": self.out_features, "init": init}
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}→{self.out_features})"

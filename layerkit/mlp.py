@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ from numpy.typing import DTypeLike
 
 from .dense import Dense
 from .errors import ConfigurationError
+from .initializer import Initializer
 from .layer import Layer
 from .registry import activation as build_activation
 from .sequential import Sequential
@@ -29,6 +30,10 @@ def mlp(
     *,
     activation_options: Mapping[str, Any] | None = None,
     output_options: Mapping[str, Any] | None = None,
+    init: str
+    | Initializer
+    | Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
+    | None = None,
     seed: int | np.random.Generator | None = None,
     dtype: DTypeLike | None = None,
 ) -> Sequential:
@@ -47,6 +52,11 @@ def mlp(
         Keyword options for the hidden activation, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
     output_options
         Keyword options for the output activation.
+    init
+        How every `Dense` layer draws its weights: a registered initializer's name such as
+        ``"he_uniform"``, an `Initializer` or a function (see `Dense`). By default ``"he"``
+        when the hidden activation is ``relu``, ``leaky_relu``, ``elu`` or ``gelu``, and
+        ``"glorot"`` otherwise.
     seed
         None, a non-negative integer or a ``numpy.random.Generator`` for the weights; the
         same seed builds the same network.
@@ -81,7 +91,8 @@ def mlp(
                 f"mlp expects {name}_options as a dict of keyword options such as "
                 f"{{'slope': 0.1}}, got {options!r}"
             )
-    init = "he" if activation in _HE_ACTIVATIONS else "glorot"
+    if init is None:
+        init = "he" if activation in _HE_ACTIVATIONS else "glorot"
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     for position, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
