@@ -20,6 +20,7 @@ True
 """
 
 from . import datasets, errors
+from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .activation import Activation
 from .dense import Dense
 from .gradcheck import gradcheck
@@ -46,6 +47,7 @@ from .registry import (
     optimizers,
     plugin_manager,
 )
+from .regression_metrics import MeanAbsoluteError, MeanSquaredError
 from .sequential import Sequential
 from .serialization import load, save
 from .sigmoid import Sigmoid
@@ -56,7 +58,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Accuracy",
     "Activation",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
     "Component",
     "Dense",
     "GlorotNormal",
@@ -67,6 +72,8 @@ __all__ = [
     "L2Loss",
     "Layer",
     "Loss",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
     "Metric",
     "Optimizer",
     "Parameter",

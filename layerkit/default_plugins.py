@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .hookspecs import Register, hookimpl
 from .l2loss import L2Loss
 from .optim import SGD
+from .regression_metrics import MeanAbsoluteError, MeanSquaredError
 from .sigmoid import Sigmoid
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
@@ -44,3 +46,14 @@ def register_initializers(register: Register) -> None:
     register("kaiming_uniform", HeUniform)
     register("zeros", Zeros)
 
+
+@hookimpl
+def register_metrics(register: Register) -> None:
+    """Register the accuracies (``"accuracy"``, ``"binary_accuracy"``,
+    ``"categorical_accuracy"``) and the mean squared and absolute errors (``"mse"``,
+    ``"mae"``)."""
+    register("accuracy", Accuracy)
+    register("binary_accuracy", BinaryAccuracy)
+    register("categorical_accuracy", CategoricalAccuracy)
+    register("mse", MeanSquaredError)
+    register("mae", MeanAbsoluteError)
