@@ -303,6 +303,8 @@ def test_float32_errors_are_averaged_in_float64():
     y = np.full((1000, 1), 0.1, dtype=np.float32)
     value = lk.metric("mae")(y, np.zeros_like(y))
     assert value == float(np.float32(0.1))  # no float32 rounding from summing 1000 terms
+    squared = lk.metric("mse")(y, np.zeros_like(y))
+    assert squared == pytest.approx(float(np.float32(0.1)) ** 2, rel=1e-14)  # in float64
 
 
 def test_a_mean_that_fits_is_returned_when_the_sum_would_overflow():
