@@ -69,21 +69,7 @@ class BinaryAccuracy(Metric):
     greater_is_better = True
 
     def __init__(self, threshold: float = 0.5, exact_match: bool = False) -> None:
-        name = type(self).__name__
-        if (
-            not isinstance(threshold, numbers.Real)
-            or isinstance(threshold, bool)
-            or not math.isfinite(threshold)
-        ):
-            raise ConfigurationError(
-                f"{name} expects threshold to be a finite number, got threshold={threshold!r}"
-            )
-        if not isinstance(exact_match, bool | np.bool_):
-            raise ConfigurationError(
-                f"{name} expects exact_match to be True or False, got exact_match={exact_match!r}"
-            )
-        self.threshold = float(threshold)
-        self.exact_match = bool(exact_match)
+        self.threshold, self.exact_match = _threshold_options(self, threshold, exact_match)
 
     def config(self) -> dict[str, Any]:
         """Return ``{"threshold": threshold, "exact_match": exact_match}``."""
@@ -140,7 +126,7 @@ class CategoricalAccuracy(Metric):
         return _classified(y, _labels(y, t, dtype, self))
 
 
-class Accuracy(BinaryAccuracy):
+class Accuracy(Metric):
     """The fraction of right predictions, judged by the form of the targets ``t``.
 
     - **Class labels**: integers of shape ``(samples,)`` or ``(samples, 1)``, with ``y`` of
@@ -192,6 +178,15 @@ class Accuracy(BinaryAccuracy):
     0.6666666666666666
     """
 
+    greater_is_better = True
+
+    def __init__(self, threshold: float = 0.5, exact_match: bool = False) -> None:
+        self.threshold, self.exact_match = _threshold_options(self, threshold, exact_match)
+
+    def config(self) -> dict[str, Any]:
+        """Return ``{"threshold": threshold, "exact_match": exact_match}``."""
+        return {"threshold": self.threshold, "exact_match": self.exact_match}
+
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return the fraction of right predictions; see the class docstring for the forms."""
         y, t, dtype = _inputs(y, t, self)
@@ -203,6 +198,24 @@ class Accuracy(BinaryAccuracy):
                 return _classified(y, np.argmax(t, axis=-1))
             return _thresholded(y, t, self)
         return _classified(y, _labels(y, t, dtype, self))
+
+
+def _threshold_options(who: Metric, threshold: object, exact_match: object) -> tuple[float, bool]:
+    """The options ``threshold`` and ``exact_match``, checked."""
+    name = type(who).__name__
+    if (
+        not isinstance(threshold, numbers.Real)
+        or isinstance(threshold, bool)
+        or not math.isfinite(threshold)
+    ):
+        raise ConfigurationError(
+            f"{name} expects threshold to be a finite number, got threshold={threshold!r}"
+        )
+    if not isinstance(exact_match, bool | np.bool_):
+        raise ConfigurationError(
+            f"{name} expects exact_match to be True or False, got exact_match={exact_match!r}"
+        )
+    return float(threshold), bool(exact_match)
 
 
 def _inputs(y: ArrayLike, t: ArrayLike, who: Metric) -> tuple[Array, Array, np.dtype[Any]]:
@@ -229,7 +242,7 @@ def _check_bits(t: Array, who: Metric) -> None:
         )
 
 
-def _thresholded(y: Array, t: Array, who: BinaryAccuracy) -> float:
+def _thresholded(y: Array, t: Array, who: Accuracy | BinaryAccuracy) -> float:
     """The mean of ``(y >= threshold) == t`` over outputs, or over samples all right."""
     _check_bits(t, who)
     right = (y >= who.threshold) == (t.reshape(y.shape) == 1)
