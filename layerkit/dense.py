@@ -297,8 +297,10 @@ class Dense(Layer):
         if isinstance(init, Initializer):
             name = registered_name(init)
             init = None if name is None else {"name": name, "config": init.config()}
-        elif init is not None and not isinstance(init, str | dict):
-            init = None
+        elif isinstance(init, dict):
+            init = {"name": init["name"], "config": dict(init["config"])}  # the caller's copy
+        elif not isinstance(init, str):
+            init = None  # a function, or None
         return {"in_features": self.in_features, "out_features": self.out_features, "init": init}
 
     def __repr__(self) -> str:

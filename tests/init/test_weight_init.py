@@ -313,6 +313,10 @@ def test_config_keeps_a_name_a_registered_instance_and_nothing_else():
         def draw(self, shape, rng):
             return np.ones(shape)
 
+    rebuilt = lk.Dense(2, 3, init=by_instance.config()["init"])
+    rebuilt.config()["init"]["config"]["mode"] = "fan_in"  # a copy: the layer keeps its own
+    assert rebuilt.config() == by_instance.config()
+
     assert lk.Dense(2, 3, init=Ones()).config()["init"] is None
     assert lk.Dense(2, 3, init=lambda shape, rng: np.ones(shape)).config()["init"] is None
 
