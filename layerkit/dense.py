@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from .errors import ComponentTypeError, ConfigurationError, DTypeError, ShapeError
-from .initializer import Initializer
+from .errors import ConfigurationError, DTypeError, ShapeError
 from .layer import Layer
-from .model_format import shown
-from .registry import initializer as find_initializer
-from .registry import registered_name
 from .validation import (
     Array,
     as_float_array,
@@ -24,6 +19,7 @@ from .validation import (
     positive_int,
     random_seed,
 )
+from .weight_init import InitOption, draw_weights, init_config, init_option
 
 if TYPE_CHECKING:
     from .optim import Optimizer
@@ -93,17 +89,13 @@ class Dense(Layer):
         *,
         W: ArrayLike | None = None,
         b: ArrayLike | None = None,
-        init: str
-        | Initializer
-        | Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
-        | Mapping[str, Any]
-        | None = "glorot",
+        init: InitOption = "glorot",
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike | None = None,
     ) -> None:
         self.in_features = positive_int(in_features, "Dense", "in_features")
         self.out_features = positive_int(out_features, "Dense", "out_features")
-        self.init = self._init_option(init)
+        self.init = init_option(init, self)
         if dtype is not None:
             dtype = float_dtype(dtype, repr(self))
         seed = random_seed(seed, self)
@@ -141,77 +133,8 @@ class Dense(Layer):
             # writes into the caller's array
         if name == "b":
             return np.zeros(shape, dtype=dtype)
-        return self._draw(shape, np.random.default_rng(seed)).astype(dtype or np.float64)
-
-    def _init_option(self, init: Any) -> Any:
-        """Return ``init`` if it has one of the accepted forms (a mapping as a plain dict)."""
-        if init is None or isinstance(init, str | Initializer):
-            return init
-        if isinstance(init, type):
-            raise ComponentTypeError(
-                f"{self!r} expects init as a name, an instance or a function, got the class "
-                f"{init.__name__}; did you forget the parentheses?"
-            )
-        if isinstance(init, Mapping):
-            name, config = init.get("name"), init.get("config", {})
-            if (
-                set(init) - {"name", "config"}
-                or not isinstance(name, str)
-                or not isinstance(config, Mapping)
-                or not all(isinstance(key, str) for key in config)
-            ):
-                raise ConfigurationError(
-                    f"{self!r} expects init as a mapping {{'name': str, 'config': {{option: "
-                    f"value}}}}, as config() records it, got {shown(init)}"
-                )
-            return {"name": name, "config": dict(config)}
-        if callable(init):
-            return init
-        raise ComponentTypeError(
-            f"{self!r} expects init as the name of a registered initializer such as 'glorot', "
-            f"an Initializer or a function init(shape, rng), got {shown(init)} of type "
-            f"{type(init).__name__}"
-        )
-
-    def _draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-        """Draw ``W`` with ``init`` and check what came back: an array of ``shape``, finite."""
-        init = self.init
-        if init is None:
-            raise ConfigurationError(
-                f"{self!r} has no initializer (init=None) to draw W with; give W, or an init "
-                f"such as 'glorot'"
-            )
-        if isinstance(init, str):
-            init = find_initializer(init)
-        elif isinstance(init, dict):
-            init = find_initializer(init["name"], **init["config"])
-        try:
-            value = init(shape, rng)
-        except Exception as error:
-            error.add_note(f"while {self!r} drew W with init={shown(init)}")
-            raise
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
-            what = (
-                f"an array of dtype {value.dtype}"
-                if isinstance(value, np.ndarray)
-                else f"{shown(value)} of type {type(value).__name__}"
-            )
-            raise ConfigurationError(
-                f"{self!r} expects init={shown(init)} to return a NumPy array of real numbers "
-                f"of shape {shape}, got {what}"
-            )
-        if value.shape != shape:
-            raise ConfigurationError(
-                f"{self!r} expects init={shown(init)} to return an array of shape {shape} "
-                f"(in_features, out_features), got shape {value.shape}"
-            )
-        if not np.isfinite(value).all():
-            count = int(np.count_nonzero(~np.isfinite(value)))
-            raise ConfigurationError(
-                f"{self!r} expects init={shown(init)} to return finite weights, got {count} "
-                f"NaN or infinite of {value.size}"
-            )
-        return value
+        drawn = draw_weights(self.init, shape, np.random.default_rng(seed), self)
+        return drawn.astype(dtype or np.float64)
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
@@ -293,15 +216,11 @@ class Dense(Layer):
         """Return ``in_features``, ``out_features`` and ``init``: a name, or ``{"name": ...,
         "config": {...}}`` for an `Initializer` of a registered class, or ``None`` for
         anything else (a function: the weights are saved, the rule that drew them cannot be)."""
-        init = self.init
-        if isinstance(init, Initializer):
-            name = registered_name(init)
-            init = None if name is None else {"name": name, "config": init.config()}
-        elif isinstance(init, dict):
-            init = {"name": init["name"], "config": dict(init["config"])}  # the caller's copy
-        elif not isinstance(init, str):
-            init = None  # a function, or None
-        return {"in_features": self.in_features, "out_features": self.out_features, "init": init}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "init": init_config(self.init),
+        }
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}→{self.out_features})"

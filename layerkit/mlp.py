@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,11 +11,11 @@ from numpy.typing import DTypeLike
 
 from .dense import Dense
 from .errors import ConfigurationError
-from .initializer import Initializer
 from .layer import Layer
 from .registry import activation as build_activation
 from .sequential import Sequential
 from .validation import positive_int, random_seed
+from .weight_init import InitOption
 
 __all__ = ["mlp"]
 
@@ -30,10 +30,7 @@ def mlp(
     *,
     activation_options: Mapping[str, Any] | None = None,
     output_options: Mapping[str, Any] | None = None,
-    init: str
-    | Initializer
-    | Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
-    | None = None,
+    init: InitOption = None,
     seed: int | np.random.Generator | None = None,
     dtype: DTypeLike | None = None,
 ) -> Sequential:

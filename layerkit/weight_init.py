@@ -2,22 +2,36 @@
 
 Each draws from the distribution PyTorch's ``torch.nn.init`` documents under the same name,
 with its option names (``gain``, ``mode``), from the generator it is given and nothing else.
-The module is ``weight_init`` rather than ``initializers`` so that it does not hide the function
-`layerkit.initializers`.
+At the end, what a layer's ``init`` option may be, how it draws, and what ``config()`` keeps
+of it. The module is ``weight_init`` rather than ``initializers`` so that it does not hide the
+function `layerkit.initializers`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from .errors import ConfigurationError
+from .errors import ComponentTypeError, ConfigurationError
 from .initializer import Initializer
+from .model_format import shown
 from .validation import real_number
 
-__all__ = ["GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Zeros", "fans"]
+__all__ = [
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "InitOption",
+    "Zeros",
+    "draw_weights",
+    "fans",
+    "init_config",
+    "init_option",
+]
 
 Mode = Literal["fan_in", "fan_out"]
 
@@ -185,3 +199,118 @@ class Zeros(Initializer):
     def draw(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         """Return ``np.zeros(shape)``."""
         return np.zeros(shape)
+
+
+# ------------------------------------------------------------------ a layer's init option
+InitOption: TypeAlias = (
+    str
+    | Initializer
+    | Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
+    | Mapping[str, Any]
+    | None
+)
+"""What a layer accepts as ``init``: a registered name, an `Initializer`, a function
+``init(shape, rng)``, the mapping ``{"name": ..., "config": {...}}`` that `init_config`
+records, or ``None`` (no rule: the weights must be given)."""
+
+
+def init_option(init: object, who: object) -> Any:
+    """Return ``init`` if it is an `InitOption` (a mapping as a plain dict), else raise.
+
+    Nothing is looked up yet: a layer given its weights never needs the rule, so a saved model
+    loads without the plugin whose initializer drew it. ``who`` (the layer) names the error.
+    """
+    if init is None or isinstance(init, str | Initializer):
+        return init
+    if isinstance(init, type):
+        raise ComponentTypeError(
+            f"{who!r} expects init as a name, an instance or a function, got the class "
+            f"{init.__name__}; did you forget the parentheses?"
+        )
+    if isinstance(init, Mapping):
+        name, config = init.get("name"), init.get("config", {})
+        if (
+            set(init) - {"name", "config"}
+            or not isinstance(name, str)
+            or not isinstance(config, Mapping)
+            or not all(isinstance(key, str) for key in config)
+        ):
+            raise ConfigurationError(
+                f"{who!r} expects init as a mapping {{'name': str, 'config': {{option: "
+                f"value}}}}, as config() records it, got {shown(init)}"
+            )
+        return {"name": name, "config": dict(config)}
+    if callable(init):
+        return init
+    raise ComponentTypeError(
+        f"{who!r} expects init as the name of a registered initializer such as 'glorot', "
+        f"an Initializer or a function init(shape, rng), got {shown(init)} of type "
+        f"{type(init).__name__}"
+    )
+
+
+def draw_weights(
+    init: Any, shape: tuple[int, ...], rng: np.random.Generator, who: object
+) -> np.ndarray:
+    """Draw an array of ``shape`` with the checked option ``init``, and check what came back.
+
+    A name (or mapping) is looked up with `layerkit.initializer` now. The result must be a
+    NumPy array of real numbers of ``shape``, all finite; else `ConfigurationError` naming
+    ``who``, the expected and the received value. An error inside ``init`` gets a note naming
+    ``who``.
+    """
+    from .registry import initializer  # imported here: the registry imports this module
+
+    if init is None:
+        raise ConfigurationError(
+            f"{who!r} has no initializer (init=None) to draw its weights with; give them, or "
+            f"an init such as 'glorot'"
+        )
+    if isinstance(init, str):
+        init = initializer(init)
+    elif isinstance(init, dict):
+        init = initializer(init["name"], **init["config"])
+    try:
+        value = init(shape, rng)
+    except Exception as error:
+        error.add_note(f"while {who!r} drew its weights with init={shown(init)}")
+        raise
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+        what = (
+            f"an array of dtype {value.dtype}"
+            if isinstance(value, np.ndarray)
+            else f"{shown(value)} of type {type(value).__name__}"
+        )
+        raise ConfigurationError(
+            f"{who!r} expects init={shown(init)} to return a NumPy array of real numbers of "
+            f"shape {shape}, got {what}"
+        )
+    if value.shape != shape:
+        raise ConfigurationError(
+            f"{who!r} expects init={shown(init)} to return an array of shape {shape}, got "
+            f"shape {value.shape}"
+        )
+    if not np.isfinite(value).all():
+        count = int(np.count_nonzero(~np.isfinite(value)))
+        raise ConfigurationError(
+            f"{who!r} expects init={shown(init)} to return finite weights, got {count} NaN "
+            f"or infinite of {value.size}"
+        )
+    return value
+
+
+def init_config(init: Any) -> str | dict[str, Any] | None:
+    """Return what a saved model records of the checked option ``init``.
+
+    A name as given; ``{"name": ..., "config": {...}}`` for a mapping or an `Initializer` of
+    a registered class (its first registered name and its ``config()``); ``None`` for anything
+    else, such as a function, which has no name to be rebuilt by.
+    """
+    from .registry import registered_name  # imported here: the registry imports this module
+
+    if isinstance(init, Initializer):
+        name = registered_name(init)
+        return None if name is None else {"name": name, "config": init.config()}
+    if isinstance(init, dict):
+        return {"name": init["name"], "config": dict(init["config"])}  # the caller's copy
+    return init if isinstance(init, str) else None

@@ -229,7 +229,7 @@ def test_an_error_inside_the_function_names_the_layer():
 
     with pytest.raises(RuntimeError, match="out of ideas") as raised:
         lk.Dense(2, 3, init=init)
-    assert any("Dense(2→3) drew W" in note for note in raised.value.__notes__)
+    assert any("Dense(2→3) drew its weights" in note for note in raised.value.__notes__)
 
 
 def test_an_integer_array_is_accepted_and_converted():
@@ -247,7 +247,7 @@ def test_an_integer_array_is_accepted_and_converted():
         ({"config": {}}, ConfigurationError, ["{'name': str"]),
         ({"name": "he", "config": [1]}, ConfigurationError, ["'config'"]),
         ({"name": "he", "gain": 2}, ConfigurationError, ["as config() records it"]),
-        (None, ConfigurationError, ["no initializer (init=None)", "give W"]),
+        (None, ConfigurationError, ["Dense(2→3) has no initializer (init=None)", "give them"]),
     ],
 )
 def test_init_of_the_wrong_form_is_refused(init, error, words):
