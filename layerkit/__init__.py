@@ -20,6 +20,7 @@ True
 """
 
 from . import datasets, errors
+from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .activation import Activation
 from .dense import Dense
 from .gradcheck import gradcheck
@@ -46,31 +47,43 @@ from .registry import (
     optimizers,
     plugin_manager,
 )
+from .regression_metrics import MeanAbsoluteError, MeanSquaredError
 from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
 from .serialization import load, save
 from .sigmoid import Sigmoid
 from .training import fit
+from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Accuracy",
     "Activation",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
     "Component",
     "CosineAnnealingLR",
     "Dense",
     "ExponentialLR",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
     "Initializer",
     "L2Loss",
     "Layer",
     "Loss",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
     "Metric",
     "Optimizer",
     "Parameter",
     "Sequential",
     "Sigmoid",
     "StepLR",
+    "Zeros",
     "__version__",
     "activation",
     "activations",

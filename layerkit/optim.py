@@ -169,12 +169,14 @@ class SGD(Optimizer):
     """Stochastic gradient descent, ``w ← w − η ∂L/∂w``, with PyTorch's options.
 
     The options follow ``torch.optim.SGD``'s documented algorithm. For each parameter θ with
-    gradient g, at its t-th update::
+    gradient g, at its t-th update:
 
-        g ← g + λθ                          (if weight_decay λ > 0)
-        b ← g at t = 1, else μb + (1 − τ)g  (if momentum μ > 0: the buffer)
-        g ← g + μb if nesterov, else b      (if momentum μ > 0)
-        θ ← θ − ηg
+    ```text
+    g ← g + λθ                          (if weight_decay λ > 0)
+    b ← g at t = 1, else μb + (1 − τ)g  (if momentum μ > 0: the buffer)
+    g ← g + μb if nesterov, else b      (if momentum μ > 0)
+    θ ← θ − ηg
+    ```
 
     With the defaults it is plain gradient descent, ``w ← w − η ∂L/∂w``; with momentum alone
     each parameter keeps a velocity ``v ← μv + ∂L/∂w`` and moves by ``w ← w − ηv``. The

@@ -17,12 +17,14 @@ __all__ = ["Adagrad"]
 class Adagrad(ReusingOptimizer):
     """Adagrad (Duchi et al., 2011), step for step as ``torch.optim.Adagrad`` documents it.
 
-    For each parameter θ with gradient g, at its t-th update (t counts from 1)::
+    For each parameter θ with gradient g, at its t-th update (t counts from 1):
 
-        γ̃ = γ / (1 + (t − 1)η)          (the learning rate, decayed)
-        g ← g + λθ                       (if weight_decay λ > 0)
-        s ← s + g²                       (the running sum, "sum"; s starts at τ)
-        θ ← θ − γ̃ g / (√s + ε)
+    ```text
+    γ̃ = γ / (1 + (t − 1)η)          (the learning rate, decayed)
+    g ← g + λθ                       (if weight_decay λ > 0)
+    s ← s + g²                       (the running sum, "sum"; s starts at τ)
+    θ ← θ − γ̃ g / (√s + ε)
+    ```
 
     Each parameter keeps ``"step"`` (t, a 0-d int64 array) and ``"sum"`` in ``state_of(θ)``,
     in θ's dtype.

@@ -18,14 +18,16 @@ __all__ = ["Adam"]
 class Adam(ReusingOptimizer):
     """Adam (Kingma & Ba, 2015), step for step as ``torch.optim.Adam`` documents it.
 
-    For each parameter θ with gradient g, at its t-th update (t counts from 1)::
+    For each parameter θ with gradient g, at its t-th update (t counts from 1):
 
-        g ← g + λθ                              (if weight_decay λ > 0)
-        m ← β₁m + (1 − β₁)g                     (first moment, "exp_avg")
-        v ← β₂v + (1 − β₂)g²                    (second moment, "exp_avg_sq")
-        v_max ← max(v_max, v)                   (amsgrad only; v̂ then uses v_max)
-        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
-        θ ← θ − γ m̂ / (√v̂ + ε)
+    ```text
+    g ← g + λθ                              (if weight_decay λ > 0)
+    m ← β₁m + (1 − β₁)g                     (first moment, "exp_avg")
+    v ← β₂v + (1 − β₂)g²                    (second moment, "exp_avg_sq")
+    v_max ← max(v_max, v)                   (amsgrad only; v̂ then uses v_max)
+    m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    θ ← θ − γ m̂ / (√v̂ + ε)
+    ```
 
     with m, v and v_max starting at zero. Each parameter keeps its own ``"step"`` (t, a 0-d
     int64 array), ``"exp_avg"``, ``"exp_avg_sq"`` (and ``"max_exp_avg_sq"``) in
@@ -108,6 +110,7 @@ class Adam(ReusingOptimizer):
             np.multiply(value, self.weight_decay, out=work)
             grad = np.add(grad, work, out=decayed)  # g ← g + λθ
 
+        # --8<-- [start:adam-step]
         m *= beta1  # m ← β₁m
         m += np.multiply(grad, 1.0 - beta1, out=work)  #     + (1 − β₁)g
         v *= beta2  # v ← β₂v
@@ -125,6 +128,7 @@ class Adam(ReusingOptimizer):
         ratio = np.divide(m, denominator, out=work)  # m / (√v + ε √(1 − β₂ᵗ))
         ratio *= self.lr * root_correction2 / (1.0 - beta1**t)
         value -= ratio
+        # --8<-- [end:adam-step]
 
     def config(self) -> dict[str, Any]:
         """Return ``lr``, ``betas``, ``eps``, ``weight_decay`` and ``amsgrad``."""

@@ -11,11 +11,13 @@ class AdamW(Adam):
     """AdamW (Loshchilov & Hutter, 2019), step for step as ``torch.optim.AdamW`` documents it.
 
     Adam whose weight decay shrinks θ directly, before the Adam step, instead of adding λθ
-    to the gradient (where the moments would rescale it)::
+    to the gradient (where the moments would rescale it):
 
-        θ ← θ − γλθ
-        m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²   (v_max ← max(v_max, v) with amsgrad)
-        θ ← θ − γ m̂ / (√v̂ + ε),   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    ```text
+    θ ← θ − γλθ
+    m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²   (v_max ← max(v_max, v) with amsgrad)
+    θ ← θ − γ m̂ / (√v̂ + ε),   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    ```
 
     The state and its names are `Adam`'s.
 

@@ -17,16 +17,18 @@ __all__ = ["RMSprop"]
 class RMSprop(ReusingOptimizer):
     """RMSprop (Hinton, 2012), step for step as ``torch.optim.RMSprop`` documents it.
 
-    For each parameter θ with gradient g::
+    For each parameter θ with gradient g:
 
-        g ← g + λθ                       (if weight_decay λ > 0)
-        v ← αv + (1 − α)g²               (the square average, "square_avg")
-        ṽ = v
-        g_ave ← αg_ave + (1 − α)g        (centered only, "grad_avg")
-        ṽ = v − g_ave²                   (centered only: an estimate of the variance)
-        b ← μb + g / (√ṽ + ε)            (if momentum μ > 0, "momentum_buffer")
-        θ ← θ − γb                       (if momentum μ > 0)
-        θ ← θ − γ g / (√ṽ + ε)           (otherwise)
+    ```text
+    g ← g + λθ                       (if weight_decay λ > 0)
+    v ← αv + (1 − α)g²               (the square average, "square_avg")
+    ṽ = v
+    g_ave ← αg_ave + (1 − α)g        (centered only, "grad_avg")
+    ṽ = v − g_ave²                   (centered only: an estimate of the variance)
+    b ← μb + g / (√ṽ + ε)            (if momentum μ > 0, "momentum_buffer")
+    θ ← θ − γb                       (if momentum μ > 0)
+    θ ← θ − γ g / (√ṽ + ε)           (otherwise)
+    ```
 
     with v, g_ave and b starting at zero; ε is added after the square root (TensorFlow adds
     it before). Each parameter keeps ``"step"`` (a 0-d int64 array) and the arrays named
