@@ -50,7 +50,7 @@ import sys
 
 from bench_support import add_clock_option, pin_threads  # it imports no NumPy
 
-QUICK_ROUNDS, FULL_ROUNDS = 3, 7
+QUICK_ROUNDS, FULL_ROUNDS = 3, 11
 QUICK_SAMPLES, FULL_SAMPLES = 2048, 60_000
 
 
