@@ -21,8 +21,11 @@ True
 
 from . import datasets, errors
 from .activation import Activation
+from .callbacks import Callback
 from .dense import Dense
+from .early_stopping import EarlyStopping
 from .gradcheck import gradcheck
+from .history import History
 from .hookspecs import hookimpl
 from .initializer import Initializer
 from .l2loss import L2Loss
@@ -30,6 +33,7 @@ from .layer import Layer, Parameter
 from .loss import Loss
 from .metric import Metric
 from .mlp import mlp
+from .model_checkpoint import ModelCheckpoint
 from .optim import SGD, Optimizer
 from .registry import (
     Component,
@@ -47,7 +51,7 @@ from .registry import (
     plugin_manager,
 )
 from .sequential import Sequential
-from .serialization import load, save
+from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
 from .training import fit
 
@@ -56,13 +60,18 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Activation",
+    "Callback",
+    "Checkpoint",
     "Component",
     "Dense",
+    "EarlyStopping",
+    "History",
     "Initializer",
     "L2Loss",
     "Layer",
     "Loss",
     "Metric",
+    "ModelCheckpoint",
     "Optimizer",
     "Parameter",
     "Sequential",
