@@ -20,6 +20,7 @@ True
 """
 
 from . import datasets, errors
+from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .activation import Activation
 from .callbacks import Callback
 from .dense import Dense
@@ -50,32 +51,48 @@ from .registry import (
     optimizers,
     plugin_manager,
 )
+from .regression_metrics import MeanAbsoluteError, MeanSquaredError
+from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
 from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
 from .training import fit
+from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Accuracy",
     "Activation",
+    "BinaryAccuracy",
     "Callback",
+    "CategoricalAccuracy",
     "Checkpoint",
     "Component",
+    "CosineAnnealingLR",
     "Dense",
     "EarlyStopping",
+    "ExponentialLR",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
     "History",
     "Initializer",
     "L2Loss",
     "Layer",
     "Loss",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
     "Metric",
     "ModelCheckpoint",
     "Optimizer",
     "Parameter",
     "Sequential",
     "Sigmoid",
+    "StepLR",
+    "Zeros",
     "__version__",
     "activation",
     "activations",

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from .errors import ConfigurationError, LayerkitError, UnknownComponentError
+from .errors import ConfigurationError, LayerkitError, ShapeError, UnknownComponentError
 from .validation import positive_int, random_seed, real_number
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "moons",
     "one_hot",
     "spirals",
+    "split",
     "xor",
 ]
 
@@ -155,6 +156,70 @@ def one_hot(labels: NDArray[np.integer], classes: int | None = None) -> NDArray[
         ) from error
     targets[np.arange(len(labels)), labels] = 1.0
     return targets
+
+
+def split(
+    x: ArrayLike, t: ArrayLike, fraction: float = 0.2, *, seed: Seed = None, stratify: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hold out ``fraction`` of the samples for validation: ``x_train, t_train, x_val, t_val``.
+
+    The held-out samples are drawn at random from ``seed``. With ``stratify`` (default) and
+    targets that are class labels (integers, one per sample) or one-hot rows, each class is
+    split on its own, so both parts keep the classes' proportions; other targets are split as
+    one group. Both parts keep the samples' original order.
+
+    Raises
+    ------
+    ConfigurationError
+        When ``fraction`` is not in (0, 1) or would leave either part empty.
+    ShapeError
+        When ``x`` and ``t`` do not have as many samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from layerkit.datasets import split
+    >>> x, labels = np.arange(10.0)[:, None], np.array([0] * 5 + [1] * 5)
+    >>> x_train, t_train, x_val, t_val = split(x, labels, 0.4, seed=0)
+    >>> len(x_train), len(x_val), t_val.tolist()
+    (6, 4, [0, 0, 1, 1])
+    """
+    x, t = np.asarray(x), np.asarray(t)
+    if x.ndim == 0 or t.ndim == 0 or len(x) != len(t):
+        raise ShapeError(
+            f"split expects as many targets as samples, got x of shape {x.shape} and t of "
+            f"shape {t.shape}"
+        )
+    fraction = real_number(fraction, "split", "fraction")
+    if not 0.0 < fraction < 1.0:
+        raise ConfigurationError(f"split expects fraction in (0, 1), got fraction={fraction!r}")
+    rng = np.random.default_rng(random_seed(seed, "split"))
+    everything = np.arange(len(x))
+    classes = _class_of_each(t) if stratify else None
+    groups = (
+        [everything]
+        if classes is None
+        else [np.flatnonzero(classes == label) for label in np.unique(classes)]
+    )
+    held = np.sort(
+        np.concatenate([rng.permutation(group)[: round(fraction * len(group))] for group in groups])
+    )
+    if len(held) == 0 or len(held) == len(x):
+        raise ConfigurationError(
+            f"split of {len(x)} samples with fraction={fraction:g} holds out {len(held)}: "
+            f"leave at least one sample on each side"
+        )
+    kept = np.setdiff1d(everything, held)
+    return x[kept], t[kept], x[held], t[held]
+
+
+def _class_of_each(t: np.ndarray) -> np.ndarray | None:
+    """Each sample's class when ``t`` holds class labels or one-hot rows, else None."""
+    if t.ndim == 1 and t.dtype.kind in "iub":
+        return t
+    if t.ndim == 2 and t.shape[1] > 1 and np.isin(t, (0, 1)).all() and (t.sum(axis=1) == 1).all():
+        return t.argmax(axis=1)
+    return None
 
 
 DATASETS: dict[str, Callable[..., Data]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -19,6 +19,7 @@ from .validation import (
     positive_int,
     random_seed,
 )
+from .weight_init import InitOption, draw_weights, init_config, init_option
 
 if TYPE_CHECKING:
     from .optim import Optimizer
@@ -50,12 +51,21 @@ class Dense(Layer):
     b
         Initial bias ``(out_features,)``; copied. When omitted, zero.
     init
-        ``"glorot"`` (default) draws ``W`` uniformly from ±√(6 / (in + out)), which keeps the
+        How ``W`` is drawn when it is not given: the name of a registered initializer (see
+        `initializers`), an `Initializer` such as ``lk.initializer("he_uniform",
+        mode="fan_out")``, or a function ``init(shape, rng)`` that returns a NumPy array of
+        ``shape`` = ``(in_features, out_features)`` drawn from the generator ``rng`` alone.
+        ``"glorot"`` (default) draws uniformly from ±√(6 / (in + out)), which keeps the
         variance of activations and gradients about equal from layer to layer for sigmoid and
-        tanh units. ``"he"`` draws from a normal with variance 2 / in, the equivalent for ReLU.
+        tanh units; ``"he"`` draws from a normal with variance 2 / in, the equivalent for ReLU.
+        With ``W`` given, ``init`` is only recorded, not looked up, and may be ``None``.
+        ``config()`` keeps a name as given and a registered `Initializer` as ``{"name": ...,
+        "config": {...}}`` (accepted here too); a function has no name to save, so it is kept
+        as ``None``, which a saved file then holds.
     seed
-        Seed or ``numpy.random.Generator`` for ``init``; the same seed gives the same weights
-        in float32 and float64 (they are drawn in float64, then rounded).
+        Seed or ``numpy.random.Generator`` for ``init``: the weights are drawn in float64 from
+        ``numpy.random.default_rng(seed)``, then rounded to the layer's dtype, so the same
+        seed gives the same weights, and the same numbers in float32 and float64.
     dtype
         ``float32`` or ``float64``. When omitted (and ``W`` is not given), the layer takes the
         float dtype of its first input; after that, input of another float dtype is an error.
@@ -79,15 +89,13 @@ class Dense(Layer):
         *,
         W: ArrayLike | None = None,
         b: ArrayLike | None = None,
-        init: Literal["glorot", "he"] = "glorot",
+        init: InitOption = "glorot",
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike | None = None,
     ) -> None:
         self.in_features = positive_int(in_features, "Dense", "in_features")
         self.out_features = positive_int(out_features, "Dense", "out_features")
-        if init not in ("glorot", "he"):
-            raise ConfigurationError(f"{self!r} expects init 'glorot' or 'he', got {init!r}")
-        self.init = init
+        self.init = init_option(init, self)
         if dtype is not None:
             dtype = float_dtype(dtype, repr(self))
         seed = random_seed(seed, self)
@@ -125,14 +133,8 @@ class Dense(Layer):
             # writes into the caller's array
         if name == "b":
             return np.zeros(shape, dtype=dtype)
-        rng = np.random.default_rng(seed)
-        fan_in, fan_out = shape
-        if self.init == "glorot":
-            limit = np.sqrt(6.0 / (fan_in + fan_out))
-            value = rng.uniform(-limit, limit, size=shape)
-        else:
-            value = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
-        return value.astype(dtype or np.float64)
+        drawn = draw_weights(self.init, shape, np.random.default_rng(seed), self)
+        return drawn.astype(dtype or np.float64)
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
@@ -211,11 +213,13 @@ class Dense(Layer):
         return self
 
     def config(self) -> dict[str, Any]:
-        """Return ``in_features``, ``out_features`` and ``init``."""
+        """Return ``in_features``, ``out_features`` and ``init``: a name, or ``{"name": ...,
+        "config": {...}}`` for an `Initializer` of a registered class, or ``None`` for
+        anything else (a function: the weights are saved, the rule that drew them cannot be)."""
         return {
             "in_features": self.in_features,
             "out_features": self.out_features,
-            "init": self.init,
+            "init": init_config(self.init),
         }
 
     def __repr__(self) -> str:

@@ -44,7 +44,7 @@ from .errors import ConfigurationError, ShapeError
 from .l2loss import L2Loss
 from .layer import Layer
 from .loss import Loss
-from .registry import activations, losses
+from .registry import registered_name
 from .sequential import Sequential
 from .serialization import iter_layers
 from .sigmoid import Sigmoid
@@ -230,11 +230,7 @@ def _stages(model: Layer, user: str = "explain") -> list[_Stage]:
 
 def _name(thing: Layer | Loss) -> str:
     """The registered name of an activation or loss, else its class name."""
-    registered = activations() if isinstance(thing, Layer) else losses()
-    for name, component in registered.items():
-        if type(thing) is component.cls:
-            return name
-    return type(thing).__name__
+    return registered_name(thing) or type(thing).__name__
 
 
 def _elementwise(layer: Layer) -> bool:

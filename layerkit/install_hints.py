@@ -19,6 +19,7 @@ FIRST_PARTY_PLUGINS: dict[str, dict[str, tuple[str, ...]]] = {
         "activation": ("tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "softmax"),
     },
     "layerkit-losses": {"loss": ("cross_entropy", "binary_cross_entropy", "l1", "huber")},
+    "layerkit-optimizers": {"optimizer": ("adam", "adamw", "rmsprop", "adagrad")},
 }
 """The plugin packages in the repository's ``plugins/`` folder, with the names they register."""
 

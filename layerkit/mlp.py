@@ -15,6 +15,7 @@ from .layer import Layer
 from .registry import activation as build_activation
 from .sequential import Sequential
 from .validation import positive_int, random_seed
+from .weight_init import InitOption
 
 __all__ = ["mlp"]
 
@@ -29,6 +30,7 @@ def mlp(
     *,
     activation_options: Mapping[str, Any] | None = None,
     output_options: Mapping[str, Any] | None = None,
+    init: InitOption = None,
     seed: int | np.random.Generator | None = None,
     dtype: DTypeLike | None = None,
 ) -> Sequential:
@@ -47,6 +49,11 @@ def mlp(
         Keyword options for the hidden activation, e.g. ``{"slope": 0.1}`` for ``leaky_relu``.
     output_options
         Keyword options for the output activation.
+    init
+        How every `Dense` layer draws its weights: a registered initializer's name such as
+        ``"he_uniform"``, an `Initializer` or a function (see `Dense`). By default ``"he"``
+        when the hidden activation is ``relu``, ``leaky_relu``, ``elu`` or ``gelu``, and
+        ``"glorot"`` otherwise.
     seed
         None, a non-negative integer or a ``numpy.random.Generator`` for the weights; the
         same seed builds the same network.
@@ -81,7 +88,8 @@ def mlp(
                 f"mlp expects {name}_options as a dict of keyword options such as "
                 f"{{'slope': 0.1}}, got {options!r}"
             )
-    init = "he" if activation in _HE_ACTIVATIONS else "glorot"
+    if init is None:
+        init = "he" if activation in _HE_ACTIVATIONS else "glorot"
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     for position, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):

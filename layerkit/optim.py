@@ -166,10 +166,21 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, ``w ← w − η ∂L/∂w``, with optional momentum.
+    """Stochastic gradient descent, ``w ← w − η ∂L/∂w``, with PyTorch's options.
 
-    With ``momentum`` μ > 0 each parameter keeps a velocity ``v ← μv + ∂L/∂w`` and moves by
-    ``w ← w − ηv`` (the form PyTorch uses). Parameters are updated in place.
+    The options follow ``torch.optim.SGD``'s documented algorithm. For each parameter θ with
+    gradient g, at its t-th update:
+
+    ```text
+    g ← g + λθ                          (if weight_decay λ > 0)
+    b ← g at t = 1, else μb + (1 − τ)g  (if momentum μ > 0: the buffer)
+    g ← g + μb if nesterov, else b      (if momentum μ > 0)
+    θ ← θ − ηg
+    ```
+
+    With the defaults it is plain gradient descent, ``w ← w − η ∂L/∂w``; with momentum alone
+    each parameter keeps a velocity ``v ← μv + ∂L/∂w`` and moves by ``w ← w − ηv``. The
+    buffer b is kept as ``"momentum_buffer"`` in `state_of`. Parameters are updated in place.
 
     Parameters
     ----------
@@ -177,6 +188,18 @@ class SGD(Optimizer):
         The learning rate η; finite and non-negative.
     momentum
         μ in ``[0, 1)``; 0 (default) is plain gradient descent.
+    dampening
+        τ in ``[0, 1]``: the buffer adds (1 − τ)g after the first step (default 0).
+    weight_decay
+        λ >= 0, an L2 penalty added to the gradient (default 0).
+    nesterov
+        Step along g + μb (Nesterov momentum) instead of b; needs ``momentum > 0`` and
+        ``dampening = 0``, as in PyTorch (default False).
+
+    Raises
+    ------
+    ConfigurationError
+        If an option is out of its range, or ``nesterov`` lacks momentum or has dampening.
 
     Examples
     --------
@@ -191,11 +214,33 @@ class SGD(Optimizer):
     (array([[0.]]), array([-0.5]))
     """
 
-    def __init__(self, lr: float, momentum: float = 0.0) -> None:
+    def __init__(
+        self,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         self.lr = real_number(lr, "SGD", "learning rate lr")
         if not _is_real(momentum) or not 0.0 <= momentum < 1.0:
             raise ConfigurationError(f"SGD expects momentum in [0, 1), got momentum={momentum!r}")
-        self.momentum = float(momentum)
+        if not _is_real(dampening) or not 0.0 <= dampening <= 1.0:
+            raise ConfigurationError(
+                f"SGD expects dampening in [0, 1], got dampening={dampening!r}"
+            )
+        self.momentum, self.dampening = float(momentum), float(dampening)
+        self.weight_decay = real_number(weight_decay, "SGD", "weight_decay")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise ConfigurationError(
+                f"SGD expects nesterov to be True or False, got nesterov={nesterov!r}"
+            )
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ConfigurationError(
+                f"SGD with nesterov=True needs momentum > 0 and dampening = 0 (as PyTorch), "
+                f"got momentum={momentum!r}, dampening={dampening!r}"
+            )
+        self.nesterov = bool(nesterov)
 
     def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
         """Apply ``w ← w − η ∂L/∂w`` (or its momentum form) to one parameter, in place.
@@ -203,8 +248,14 @@ class SGD(Optimizer):
         With ``overwrite_grad``, η ∂L/∂w is computed into ``grad`` instead of a new array.
         """
         scratch = grad if overwrite_grad else None
+        if self.weight_decay:
+            grad = scratch = np.add(grad, self.weight_decay * value, out=scratch)  # g ← g + λθ
         if self.momentum:
-            grad = self._velocity_of(value, grad)  # v ← μv + ∂L/∂w; grad is not read again
+            buffer = self._buffer_of(value, grad)  # b ← μb + (1 − τ)g
+            if self.nesterov:
+                grad = scratch = np.add(grad, self.momentum * buffer, out=scratch)  # g + μb
+            else:
+                grad = buffer  # g ← b; grad is not read again
         # --8<-- [start:sgd-step]
         value -= np.multiply(self.lr, grad, out=scratch)  # w ← w − η ∂L/∂w, in place
         # --8<-- [end:sgd-step]
@@ -212,11 +263,11 @@ class SGD(Optimizer):
     def update_product(self, value: Array, left: Array, right: Array) -> None:
         """Apply ``w ← w − η (left @ right)`` in place, scaling the smaller factor by η.
 
-        With momentum the velocity needs the gradient itself, and a subclass that changes
-        ``update`` (to add weight decay, say) must see it too: then the product is formed
-        and passed to ``update``.
+        With momentum or weight decay the update needs the gradient itself, and a subclass
+        that changes ``update`` must see it too: then the product is formed and passed to
+        ``update``.
         """
-        if self.momentum or type(self).update is not SGD.update:
+        if self.momentum or self.weight_decay or type(self).update is not SGD.update:
             super().update_product(value, left, right)
             return
         # --8<-- [start:sgd-product]
@@ -229,21 +280,31 @@ class SGD(Optimizer):
         # --8<-- [end:sgd-product]
 
     def config(self) -> dict[str, Any]:
-        """Return ``lr`` and ``momentum``."""
-        return {"lr": self.lr, "momentum": self.momentum}
+        """Return ``lr``, ``momentum``, ``dampening``, ``weight_decay`` and ``nesterov``."""
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+        }
 
-    def _velocity_of(self, weight: Array, gradient: Array) -> Array:
+    def _buffer_of(self, weight: Array, gradient: Array) -> Array:
         state = self.state_of(weight)
-        velocity = state.get("momentum_buffer")
-        if velocity is None:  # the first step: v = ∂L/∂w, as PyTorch starts it
-            velocity = state["momentum_buffer"] = gradient.copy()
-            return velocity
-        velocity *= self.momentum
-        velocity += gradient
-        return velocity
+        buffer = state.get("momentum_buffer")
+        if buffer is None:  # the first step: b = g, as PyTorch starts it
+            buffer = state["momentum_buffer"] = gradient.copy()
+            return buffer
+        buffer *= self.momentum
+        if self.dampening:
+            buffer += (1.0 - self.dampening) * gradient
+        else:
+            buffer += gradient
+        return buffer
 
     def __repr__(self) -> str:
-        return f"SGD(lr={self.lr!r}, momentum={self.momentum!r})"
+        options = ", ".join(f"{name}={value!r}" for name, value in self.config().items())
+        return f"SGD({options})"
 
 
 def _parameters_of(model: object, optimizer: Optimizer) -> list[Parameter]:

@@ -25,5 +25,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def test_conformance(layerkit_check: Check) -> None:
-    """Run one conformance check of one registered activation or loss."""
+    """Run one conformance check of one registered activation, loss or optimizer."""
     layerkit_check()

@@ -287,7 +287,7 @@ def optimizer(name: str, **options: Any) -> Optimizer:
     --------
     >>> from layerkit import optimizer
     >>> optimizer("sgd", lr=0.1)
-    SGD(lr=0.1, momentum=0.0)
+    SGD(lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
     """
     return _build(_find("optimizer", name), options)
 

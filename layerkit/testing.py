@@ -1,15 +1,19 @@
-"""The conformance kit: checks every activation and loss must pass, built-in or plugin.
+"""The conformance kit: checks every activation, loss and optimizer must pass, built-in or plugin.
 
 Run them on your own component (a class, or a zero-argument callable that builds one):
 
 ```python
-from layerkit.testing import check_activation, check_loss
+from layerkit import SGD
+from layerkit.testing import check_activation, check_loss, check_optimizer
 from layerkit_activations import Tanh
 from layerkit_losses import HuberLoss
 
 check_activation(Tanh)
 check_loss(lambda: HuberLoss(delta=0.5))
+check_optimizer(lambda: SGD(lr=0.1, momentum=0.9))
 ```
+
+The optimizer checks live in `layerkit.optimizer_checks`, re-exported here.
 
 Each check raises `ConformanceError` saying which check failed, for which component, and by
 how much; a component that raises on the kit's input (or returns something that is not an
@@ -31,7 +35,8 @@ from .errors import ComponentTypeError, NonFiniteError, ShapeError
 from .gradcheck import GradientCheck, gradcheck
 from .layer import Layer
 from .loss import Loss
-from .registry import activations, losses
+from .optimizer_checks import check_optimizer, optimizer_checks, registered_optimizer_factory
+from .registry import activations, losses, optimizers
 
 __all__ = [
     "GRADIENT_TOLERANCE",
@@ -40,7 +45,9 @@ __all__ = [
     "activation_checks",
     "check_activation",
     "check_loss",
+    "check_optimizer",
     "loss_checks",
+    "optimizer_checks",
     "registered_checks",
 ]
 
@@ -111,11 +118,18 @@ def check_loss(factory: Callable[[], Loss], label: str | None = None) -> None:
 
 
 def registered_checks() -> Iterator[Check]:
-    """Yield every check of every registered activation and loss."""
+    """Yield every check of every registered activation, loss and optimizer.
+
+    An optimizer is built with its defaults; one whose ``lr`` has no default (`SGD`) gets
+    ``lr=0.01``.
+    """
     for name, component in activations().items():
         yield from activation_checks(component.cls, f"activation {name!r}")
     for name, component in losses().items():
         yield from loss_checks(component.cls, f"loss {name!r}")
+    for name, component in optimizers().items():
+        factory = registered_optimizer_factory(component.cls)
+        yield from optimizer_checks(factory, f"optimizer {name!r}")
 
 
 # ---------------------------------------------------------------------------- activations

@@ -52,7 +52,12 @@ def load_hook(name: str) -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
+    # As MkDocs does, a hook may import the hooks beside it while it loads.
+    sys.path.insert(0, str(REPO_ROOT / "docs" / "hooks"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(REPO_ROOT / "docs" / "hooks"))
     return module
 
 

@@ -24,7 +24,7 @@ def make_project(root: Path) -> Path:
         shutil.copy(REPO_ROOT / name, root / name)
     shutil.copy(REPO_ROOT / "scripts" / "ensure_venv.sh", root / "scripts")
     (root / "pyproject.toml").write_text("# stub\n")
-    for plugin in ("layerkit-activations", "layerkit-losses"):
+    for plugin in ("layerkit-activations", "layerkit-losses", "layerkit-optimizers"):
         (root / "plugins" / plugin).mkdir(parents=True)
         (root / "plugins" / plugin / "pyproject.toml").write_text("# stub\n")
     return root

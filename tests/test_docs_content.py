@@ -407,7 +407,12 @@ def _documented_objects() -> Iterator[tuple[str, object]]:
     """Every module, class, function and method of layerkit and its first-party plugins."""
     import pkgutil
 
-    for package_name in ("layerkit", "layerkit_activations", "layerkit_losses"):
+    for package_name in (
+        "layerkit",
+        "layerkit_activations",
+        "layerkit_losses",
+        "layerkit_optimizers",
+    ):
         package = importlib.import_module(package_name)
         names = [package_name] + [
             info.name for info in pkgutil.walk_packages(package.__path__, package_name + ".")

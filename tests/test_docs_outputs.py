@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import re
 from pathlib import Path
 from types import ModuleType
@@ -112,3 +113,8 @@ def test_built_classifier_shows_the_decision_boundary_picture(site: Path) -> Non
     assert len(images) == 1
     png = base64.b64decode(images[0])
     assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a drawn figure, not a blank
+    # No background of its own, so that it is no white box on the dark scheme.
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png)).convert("RGBA")
+    assert picture.getpixel((0, 0))[3] == 0 and picture.getpixel((picture.width - 1, 0))[3] == 0

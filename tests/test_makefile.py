@@ -46,6 +46,7 @@ def test_make_run_installs_only_what_the_main_job_needs(project: Path) -> None:
         "-e .[cli]",
         "-e ./plugins/layerkit-activations",
         "-e ./plugins/layerkit-losses",
+        "-e ./plugins/layerkit-optimizers",
     ]
 
 

@@ -10,7 +10,8 @@ so it cannot drift from the code; a block that raises fails the build.
 ``<!-- decision-boundary MODEL X LABELS -->`` after a block draws, with
 `layerkit.plotting.plot_decision_boundary`, the decision regions of the model named ``MODEL``
 over the points ``X`` coloured by ``LABELS``, all taken from the names the page's code has
-defined at that point, and inlines the PNG as a data URI (no file, nothing fetched).
+defined at that point, and inlines the PNG as a data URI (no file, nothing fetched). The PNG has
+no background of its own and grey text, so it reads on the light and the dark scheme alike.
 """
 
 from __future__ import annotations
@@ -71,9 +72,23 @@ def _fenced_output(text: str) -> str:
     return f'```text title="Output"\n{text.rstrip()}\n```'
 
 
+# The picture sits on the light or the dark scheme's background: drawn on none of its own, with
+# text and axes in a grey that reads on both (contrast about 4:1 on white and on slate); the
+# regions' translucent fills take the page's colour, pale on white and deep on slate.
+ON_ANY_BACKGROUND = {
+    "savefig.transparent": True,
+    **{
+        key: "#7b818c"
+        for key in ("text.color", "axes.labelcolor", "axes.edgecolor", "xtick.color", "ytick.color")
+    },
+}
+
+
 def _boundary_figure(namespace: dict[str, Any], match: re.Match[str]) -> str:
+    import matplotlib
+
     model, x, labels = (namespace[name] for name in match.groups())
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, matplotlib.rc_context(ON_ANY_BACKGROUND):
         path = plot_decision_boundary(
             model, x, Path(folder) / "boundary.png", labels=labels, resolution=160
         )

@@ -1,4 +1,5 @@
-"""``layerkit check``: run the conformance kit on the registered activations and losses."""
+"""``layerkit check``: run the conformance kit on the registered activations, losses and
+optimizers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import PluginError, UnknownComponentError
-from ..registry import _find, activations, failed_plugins, losses
+from ..registry import _find, activations, failed_plugins, losses, optimizers
 from ..testing import ConformanceError, registered_checks
 from . import render
 from .error_handling import _one_line
@@ -20,7 +21,7 @@ from .error_handling import _one_line
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
-    """Run the conformance kit on every registered activation and loss (or on NAMES).
+    """Run the conformance kit on every registered activation, loss and optimizer (or on NAMES).
 
     Exits with status 1 when any component fails a check, or when a plugin was set aside
     (it failed to load or to register; it is listed after the table).
@@ -28,10 +29,11 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     registered = {
         **{f"activation {n!r}": n for n in activations()},
         **{f"loss {n!r}": n for n in losses()},
+        **{f"optimizer {n!r}": n for n in optimizers()},
     }
     unknown = sorted(set(names) - set(registered.values()))
     for name in unknown:  # a name two plugins register: say so, naming both
-        for kind in ("activation", "loss"):
+        for kind in ("activation", "loss", "optimizer"):
             try:
                 _find(kind, name)
             except PluginError:
@@ -47,7 +49,7 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             else ""
         )
         raise UnknownComponentError(
-            f"no activation or loss named {', '.join(map(repr, unknown))}; registered: "
+            f"no activation, loss or optimizer named {', '.join(map(repr, unknown))}; registered: "
             f"{', '.join(sorted(set(registered.values())))}{hint}"
         )
     results: dict[str, dict[str, Any]] = {}

@@ -16,7 +16,7 @@ from ..explain import worked_example
 from ..explain_html import explanation_page
 from ..l2loss import L2Loss
 from ..loss import Loss
-from ..registry import losses
+from ..registry import registered_name
 from . import render
 from .components import LABEL_LOSSES, _loss, _network
 from .models import _dense_layers
@@ -186,7 +186,7 @@ def explain(
         x = default_x
     else:
         x = rng.uniform(0.0, 1.0, inputs).round(2).astype(dtype)
-    label_loss = _registered_name(loss_function) in LABEL_LOSSES
+    label_loss = registered_name(loss_function) in LABEL_LOSSES
     if target is not None:
         t = _explain_target(target, outputs, label_loss, dtype)
     elif default_t is not None:
@@ -254,10 +254,3 @@ def _in_dtype(numbers: list[float], dtype: Any, option: str) -> np.ndarray:
 
 def _count(numbers: list[float]) -> str:
     return f"{len(numbers)} number" + ("" if len(numbers) == 1 else "s")
-
-
-def _registered_name(loss: Loss) -> str | None:
-    for name, component in losses().items():
-        if type(loss) is component.cls:
-            return name
-    return None

@@ -111,6 +111,7 @@ def test_check_passes_for_every_registered_component(layerkit):
     components = {line.split("  ")[0] for line in lines[1:-1]}
     expected = {f"activation {name!r}" for name in lk.activations()}
     expected |= {f"loss {name!r}" for name in lk.losses()}
+    expected |= {f"optimizer {name!r}" for name in lk.optimizers()}
     assert components == expected
     assert all(" pass " in line for line in lines[1:-1])
     assert lines[-1].endswith(f"{len(expected)} passed, 0 failed")

@@ -22,6 +22,7 @@ from layerkit.errors import (
     NonFiniteError,
     ShapeError,
     TrainingDivergedError,
+    UnknownComponentError,
 )
 
 BUILTIN = {
@@ -30,6 +31,7 @@ BUILTIN = {
     ConfigurationError: ValueError,
     BackwardBeforeForwardError: ValueError,
     TrainingDivergedError: ValueError,
+    UnknownComponentError: ValueError,
     DTypeError: TypeError,
 }
 
@@ -205,8 +207,8 @@ def test_numpy_integer_sizes_are_accepted():
 
 
 def test_unknown_init_is_refused():
-    """init is 'glorot' or 'he'."""
-    with raises(ConfigurationError, "Dense(2→3)", "'glorot' or 'he'", "'xavier'"):
+    """init is a registered initializer's name; the registry lists them."""
+    with raises(UnknownComponentError, "initializer", "'xavier'", "glorot", "he_normal"):
         lk.Dense(2, 3, init="xavier")
 
 
