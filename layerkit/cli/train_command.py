@@ -300,7 +300,14 @@ def train(
     updates = _usage(lambda: build_optimizer(trainer.name, **settings.options), "--optimizer")
 
     threshold = 0.0 if from_logits else 0.5  # where a 0/1 output flips, for the accuracy
-    measures = _metrics(metrics or [], threshold, model, x[training], t[training])
+    measures = _metrics(
+        metrics or [],
+        model,
+        x[training],
+        t[training],
+        threshold=threshold,
+        exact_match=dataset.task == "bits",
+    )
     validation = None if held_out is None else (x[held_out], t[held_out])
     run = _train(
         model,
@@ -671,15 +678,15 @@ def _accuracy_text(accuracy: float, samples: int) -> str:
 def _settings_text(summary: dict[str, Any], epochs: int, defaults: Defaults) -> str:
     """``adam, lr 0.1 (given); epochs 300, batch 16 (defaults for ...)``."""
     name, _, options = summary["optimizer"].partition(":")
-    others = [option for option in options.split(",") if option.split("=")[0] not in LR_MOMENTUM]
+    others = [part for part in options.split(",") if part and part.split("=")[0] not in LR_MOMENTUM]
     values = {
         "optimizer": ":".join([name, ",".join(others)]) if others else name,
         "lr": f"lr {summary['lr']:.4g}",
-        "momentum": f"momentum {summary['momentum']:.4g}",
+        "momentum": f"momentum {summary['momentum'] or 0:.4g}",
         "epochs": f"epochs {epochs}",
         "batch_size": f"batch {summary['batch_size']}",
     }
-    if summary["momentum"] is None:
+    if summary["momentum"] is None:  # an optimizer without one
         del values["momentum"]
     chosen = summary["defaults"]
     if "optimizer" in chosen:  # SGD, as before --optimizer existed: its momentum says so

@@ -187,12 +187,20 @@ def _defaulted(
 
 
 def _metrics(
-    names: list[str], threshold: float, model: Layer, x: np.ndarray, t: np.ndarray
+    names: list[str],
+    model: Layer,
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    threshold: float,
+    exact_match: bool,
 ) -> dict[str, Metric]:
     """The metrics named by ``--metrics``, each checked on the untrained model's first batch.
 
-    A metric with a ``threshold`` option gets the one the accuracy row uses (0 for a loss on
-    logits), so that they agree. One that cannot measure these targets is a usage error.
+    A metric with a ``threshold`` or ``exact_match`` option gets the accuracy row's: the
+    output's threshold (0 for a loss on logits), and whether a sample of several 0/1 targets
+    counts only with every output right (the row counts so). So ``--metrics accuracy`` gives
+    the row's number. A metric that cannot measure these targets is a usage error.
     """
     import inspect
 
@@ -202,7 +210,8 @@ def _metrics(
     built: dict[str, Metric] = {}
     for name in names:
         takes = inspect.signature(metrics()[name].cls).parameters
-        built[name] = metric(name, **({"threshold": threshold} if "threshold" in takes else {}))
+        matching = {"threshold": threshold, "exact_match": exact_match}
+        built[name] = metric(name, **{key: matching[key] for key in matching if key in takes})
         with np.errstate(all="ignore"):
             try:
                 built[name](model(x[:EVALUATION_CHUNK]), t[:EVALUATION_CHUNK])
