@@ -127,10 +127,12 @@ def optimizer_problem(header: dict[str, Any]) -> str | None:
             return f"the optimizer has state for {name[:80]!r}, which is not a parameter"
         for key, entry in entries.items():
             shape = entry.get("shape") if isinstance(entry, dict) else None
+            sizes = isinstance(shape, list) and all(type(size) is int for size in shape)
             if (
                 not key
                 or not isinstance(entry, dict)
                 or entry.get("dtype") not in STATE_DTYPES
+                or not sizes  # 2.0 and True would pass for 2 and 1 below
                 or shape not in ([], parameters[name]["shape"])
             ):
                 return (
