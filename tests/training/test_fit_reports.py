@@ -104,7 +104,6 @@ def test_metrics_by_registered_name():
     assert history.history["hits"] == [0.25, 0.25]
 
 
-@pytest.mark.skipif("accuracy" not in lk.metrics(), reason="no 'accuracy' metric registered yet")
 def test_accuracy_by_name_on_training_and_validation_data():
     x_val, t_val = blobs(seed=1)
     net, history = train(epochs=30, metrics=["accuracy"], validation_data=(x_val, t_val))
