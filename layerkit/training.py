@@ -223,7 +223,16 @@ def fit(
     run = _Run(model, loss, optimizer, x, t, batch_size, validation, measured, listed, callback)
     history = History(names)
     for each in listed:
-        each.model, each.optimizer = model, optimizer
+        if not each.binds_optimizer:
+            each.model, each.optimizer = model, optimizer
+        elif each.optimizer is not optimizer:
+            raise ConfigurationError(
+                f"fit got callback {each!r}, which sets the learning rate of another "
+                f"optimizer than the one fit trains with ({optimizer!r}); build it with "
+                f"that optimizer"
+            )
+        else:
+            each.model = model
     for each in listed:
         each.on_train_begin({})
     for _ in range(initial_epoch if shuffle else 0):  # the permutations of epochs trained

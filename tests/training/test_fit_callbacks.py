@@ -141,3 +141,30 @@ def test_the_watched_loop_trains_exactly_as_the_lean_one():
     assert list(lean) == list(watched)
     for a, b in zip(lean_net.parameters(), watched_net.parameters(), strict=True):
         np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_a_schedule_sets_the_learning_rate_of_fits_optimizer_each_epoch():
+    sgd = lk.SGD(1.0)
+    seen = []
+
+    class Watch(lk.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs):
+            seen.append(self.optimizer.lr)
+
+    fit(optimizer=sgd, epochs=4, callbacks=[lk.StepLR(sgd, step_size=2, gamma=0.5), Watch()])
+    assert seen == [1.0, 1.0, 0.5, 0.5]
+
+
+def test_a_schedule_of_another_optimizer_is_refused_before_training():
+    """fit must not point a schedule at its own optimizer (the lr would jump to the other's)."""
+    other = lk.SGD(0.01)
+    x, t = blobs()
+    net = network()
+    before = [parameter.value.copy() for parameter in net.parameters()]
+    with pytest.raises(ConfigurationError, match=r"StepLR\(SGD\(lr=0.01.*another optimizer"):
+        lk.fit(
+            net, x, t, loss="l2", optimizer=lk.SGD(1.0), epochs=2,
+            callbacks=[lk.StepLR(other, step_size=1)],
+        )  # fmt: skip
+    for value, parameter in zip(before, net.parameters(), strict=True):
+        np.testing.assert_array_equal(value, parameter.value)
