@@ -22,8 +22,11 @@ True
 from . import datasets, errors
 from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .activation import Activation
+from .callbacks import Callback
 from .dense import Dense
+from .early_stopping import EarlyStopping
 from .gradcheck import gradcheck
+from .history import History
 from .hookspecs import hookimpl
 from .initializer import Initializer
 from .l2loss import L2Loss
@@ -31,6 +34,7 @@ from .layer import Layer, Parameter
 from .loss import Loss
 from .metric import Metric
 from .mlp import mlp
+from .model_checkpoint import ModelCheckpoint
 from .optim import SGD, Optimizer
 from .registry import (
     Component,
@@ -50,7 +54,7 @@ from .registry import (
 from .regression_metrics import MeanAbsoluteError, MeanSquaredError
 from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
-from .serialization import load, save
+from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
 from .training import fit
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
@@ -62,15 +66,19 @@ __all__ = [
     "Accuracy",
     "Activation",
     "BinaryAccuracy",
+    "Callback",
     "CategoricalAccuracy",
+    "Checkpoint",
     "Component",
     "CosineAnnealingLR",
     "Dense",
+    "EarlyStopping",
     "ExponentialLR",
     "GlorotNormal",
     "GlorotUniform",
     "HeNormal",
     "HeUniform",
+    "History",
     "Initializer",
     "L2Loss",
     "Layer",
@@ -78,6 +86,7 @@ __all__ = [
     "MeanAbsoluteError",
     "MeanSquaredError",
     "Metric",
+    "ModelCheckpoint",
     "Optimizer",
     "Parameter",
     "Sequential",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Callback"]
 
@@ -21,11 +21,15 @@ class Callback:
     from 1, as in `fit`'s history.
 
     ``on_epoch_end`` returning ``True`` stops training after that epoch. `fit` sets
-    ``self.model`` and ``self.optimizer`` before ``on_train_begin``.
+    ``self.model`` and ``self.optimizer`` before ``on_train_begin`` (unless
+    ``binds_optimizer``).
     """
 
     model: Any = None
     optimizer: Any = None
+    binds_optimizer: ClassVar[bool] = False
+    """True for a callback built for one optimizer (a learning-rate schedule): `fit` then
+    refuses to train with another instead of setting ``self.optimizer``."""
 
     def on_train_begin(self, logs: Logs) -> None:
         """Called once, before the first epoch."""

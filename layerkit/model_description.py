@@ -27,18 +27,25 @@ from .model_format import (
     HEADER,
     MAX_DEPTH,
     MAX_NESTING,
+    MODEL_ONLY_VERSION,
     json_problem,
     shown,
 )
+from .model_optimizer import checked_epoch, describe_optimizer
+from .optim import Optimizer
 from .registry import BUILTIN, Component, activations, failed_plugins, losses
 from .sequential import Sequential
 from .validation import FLOAT_DTYPES, Array
 
 
 def describe(
-    model: Layer, loss: Loss | None, metadata: Mapping[str, Any] | None
+    model: Layer,
+    loss: Loss | None,
+    metadata: Mapping[str, Any] | None,
+    optimizer: Optimizer | None = None,
+    epoch: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Array]]:
-    """Return the JSON header and the parameter arrays of ``model``."""
+    """Return the JSON header and the arrays of ``model`` (and of ``optimizer``'s state)."""
     from . import __version__
 
     if not isinstance(model, Layer):
@@ -63,7 +70,7 @@ def describe(
     architecture = _Describe(arrays, components).layer(model, "", 0)
     header: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": MODEL_ONLY_VERSION if optimizer is None else FORMAT_VERSION,
         "layerkit_version": __version__,
         "model": architecture,
         "parameters": {
@@ -83,6 +90,11 @@ def describe(
             )
         header["loss"] = {"name": component.name, "config": _rebuildable(component, loss, "loss")}
         components[("loss", component.name)] = _component_record(component)
+    if optimizer is not None:
+        header["optimizer"] = describe_optimizer(optimizer, model, arrays, components)
+    epoch = checked_epoch(epoch)
+    if epoch is not None:
+        header["epoch"] = epoch
     header["components"] = list(components.values())
     if metadata is not None:
         header["metadata"] = _json_checked(dict(metadata), "metadata", MAX_NESTING - 1)

@@ -12,8 +12,13 @@ from typing import Any
 
 FORMAT = "layerkit-model"
 """The ``"format"`` entry of every header: tells a layerkit model from any other ``.npz``."""
-FORMAT_VERSION = 1
-"""The version of the file layout this layerkit writes; it reads this version and older."""
+FORMAT_VERSION = 2
+"""The newest version of the file layout this layerkit writes; it reads this version and older.
+
+Version 2 adds an optimizer and its state (a checkpoint); a file without one is written as
+version 1, which layerkit 0.1.0 reads too."""
+MODEL_ONLY_VERSION = 1
+"""The version `save` writes for a model without an optimizer."""
 HEADER = "__layerkit__"
 """The name of the array that holds the JSON header."""
 MAX_HEADER_BYTES = 16 * 2**20

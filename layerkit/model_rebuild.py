@@ -34,6 +34,8 @@ from .model_format import (
     json_problem,
     shown,
 )
+from .model_optimizer import optimizer_members, optimizer_problem, rebuild_optimizer
+from .optim import Optimizer
 from .registry import Component, Kind, failed_plugins, plugin_manager
 from .registry import _build as build_component
 from .registry import _find as find_component
@@ -42,17 +44,20 @@ from .validation import Array
 
 
 def rebuild(
-    path: Path, archive: zipfile.ZipFile, members: Members
-) -> tuple[dict[str, Any], Layer, Loss | None, list[dict[str, Any]]]:
+    path: Path, archive: zipfile.ZipFile, members: Members, *, with_optimizer: bool = False
+) -> tuple[dict[str, Any], Layer, Loss | None, Optimizer | None, list[dict[str, Any]]]:
     """Read the header of the open model file ``path`` and rebuild what it describes.
 
-    Returns the header, the model with its parameters, the loss (or ``None``) and the
-    components the file says the model needs, one record per kind and name.
+    Returns the header, the model with its parameters, the loss (or ``None``), the optimizer
+    with its state (``None`` unless ``with_optimizer`` and the file has one) and the
+    components the file says the model needs, one record per kind and name. The optimizer's
+    plugin is needed only ``with_optimizer``.
     """
     header = _read_header(path, archive, members)
     rebuilt = _Rebuild(path, header, archive, members)
     model, loss = rebuilt.model_and_loss()
-    return header, model, loss, list(rebuilt.provenance.values())
+    optimizer = rebuild_optimizer(rebuilt, model) if with_optimizer else None
+    return header, model, loss, optimizer, list(rebuilt.provenance.values())
 
 
 def _read_header(path: Path, archive: zipfile.ZipFile, members: Members) -> dict[str, Any]:
@@ -142,7 +147,7 @@ def _header_problem(header: dict[str, Any]) -> str | None:
         return f"its 'loss' is {str(loss)[:80]}, not an object with a name and a config"
     if not isinstance(header.get("metadata") or {}, dict):
         return "its 'metadata' is not a JSON object"
-    return None
+    return optimizer_problem(header)
 
 
 class _Rebuild:
@@ -169,10 +174,12 @@ class _Rebuild:
     def model_and_loss(self) -> tuple[Layer, Loss | None]:
         header = self.header
         # Refuse what the header does not name before reading anything else: a bomb stays shut.
+        state = optimizer_members(header)
         unnamed = sorted(
             name.removesuffix(".npy")
             for name in self.members
             if name != HEADER + ".npy"
+            and name not in state
             and not (name.endswith(".npy") and name.removesuffix(".npy") in self.parameters)
         )
         if unnamed:

@@ -38,6 +38,8 @@ class LRScheduler(Callback):
         If ``optimizer`` is not a layerkit `Optimizer`.
     """
 
+    binds_optimizer = True  # fit refuses to train another optimizer than the one it sets
+
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ComponentTypeError(

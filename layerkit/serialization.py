@@ -7,7 +7,10 @@ A model file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
 - the array ``"__layerkit__"``: a JSON header, UTF-8 encoded as ``uint8``, that describes the
   architecture by registered names and constructor options (`Dense` by its ``config()``,
   activations by the name their plugin registered them under), the loss if one was given,
-  free-form metadata, and the versions of layerkit and of each plugin that wrote it.
+  free-form metadata, and the versions of layerkit and of each plugin that wrote it;
+- in a checkpoint, the optimizer's registered name and options, and one array per entry of
+  its state (``"__optimizer__.0.W.momentum_buffer"``), described in the header like the
+  parameters (see `layerkit.model_optimizer`), and the epoch.
 
 Loading reads the header first and trusts nothing before it has been checked: it refuses a
 member the header does not name without reading it, checks every member's size, dtype and
@@ -19,9 +22,10 @@ Saving writes a temporary file in the same directory, flushes it to disk and ren
 the target, so a crash in the middle of a save leaves the previous file as it was.
 
 This module holds the public side: `save`, `load`, `read` and the limits. The work is done by
-`layerkit.model_description` (the header and arrays of a model), `layerkit.atomic_file` (the
-temporary file and the rename), `layerkit.model_archive` (reading zip members within their
-declared sizes) and `layerkit.model_rebuild` (checking the header and rebuilding the layers).
+`layerkit.model_description` (the header and arrays of a model), `layerkit.model_optimizer`
+(those of its optimizer), `layerkit.atomic_file` (the temporary file and the rename),
+`layerkit.model_archive` (reading zip members within their declared sizes) and
+`layerkit.model_rebuild` (checking the header and rebuilding the layers).
 
 Examples
 --------
@@ -47,7 +51,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -68,6 +72,7 @@ from .model_format import (
     shown,
 )
 from .model_rebuild import rebuild
+from .optim import Optimizer
 from .sequential import Sequential
 from .validation import Array
 
@@ -78,6 +83,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_HEADER_BYTES",
     "MAX_HEADER_VALUES",
+    "Checkpoint",
     "SavedModel",
     "iter_layers",
     "load",
@@ -101,7 +107,14 @@ class SavedModel:
     layerkit_version: str = ""
     """The version of layerkit that wrote the file."""
     components: list[dict[str, Any]] = field(default_factory=list)
-    """Each activation and loss the model needs: name, kind, plugin, distribution, version."""
+    """Each activation, loss and optimizer the file needs: name, kind, plugin, distribution,
+    version."""
+    optimizer: Optimizer | None = None
+    """The saved optimizer with its state, when read ``with_optimizer`` (else ``None``)."""
+    epoch: int | None = None
+    """The epoch saved with the model, or ``None``."""
+    optimizer_name: str | None = None
+    """The registered name of the saved optimizer (read or not), or ``None``."""
 
 
 def _as_path(path: object, action: str) -> Path:
@@ -134,8 +147,15 @@ def save(
     *,
     loss: Loss | None = None,
     metadata: Mapping[str, Any] | None = None,
+    optimizer: Optimizer | None = None,
+    epoch: int | None = None,
 ) -> None:
     """Write ``model`` (architecture and parameters) to ``path`` as a layerkit model file.
+
+    With ``optimizer`` the file is a checkpoint: it also holds the optimizer's registered
+    name, its ``config()`` and its state for this model (``optimizer.state_dict(model)``),
+    and ``epoch``, the number of epochs trained, so that ``load(path, with_optimizer=True)``
+    gives back everything `fit` needs to resume exactly (``initial_epoch=epoch``).
 
     The file is written under a temporary name in the same directory, flushed to disk and
     then renamed to ``path`` in one step: readers see the old file or the new one, never half
@@ -160,29 +180,39 @@ def save(
         JSON data to keep with the model, returned by `read`: a mapping with string keys whose
         values are strings, finite numbers, booleans, ``None``, lists and such mappings
         (tuples come back as lists).
+    optimizer
+        An optimizer to save with its state (it must be registered, as ``lk.optimizer(name)``
+        finds it, and its ``config()`` must rebuild it). State it keeps outside ``state_of``
+        is not saved.
+    epoch
+        The number of epochs the model was trained for, returned by ``load(path,
+        with_optimizer=True)``; a non-negative integer or ``None``.
 
     Raises
     ------
     ComponentTypeError
-        When ``model`` is not a `Layer`, ``loss`` not a `Loss`, ``metadata`` not a mapping, or
-        ``path`` not a path.
+        When ``model`` is not a `Layer`, ``loss`` not a `Loss`, ``optimizer`` not an
+        `Optimizer`, ``metadata`` not a mapping, or ``path`` not a path.
     ConfigurationError
-        When ``path`` is empty or holds a NUL character.
+        When ``path`` is empty or holds a NUL character, or ``epoch`` is not a non-negative
+        integer.
     UnsavableLayerError
-        When a layer is not `Dense`, `Sequential` or a registered activation, the loss is not
-        registered, a ``config()`` or the metadata is not JSON as described above, a
+        When a layer is not `Dense`, `Sequential` or a registered activation, the loss or the
+        optimizer is not registered, the optimizer's state is not arrays of a dtype of
+        ``layerkit.model_optimizer.STATE_DTYPES`` shaped like their parameter or scalar, a
+        ``config()`` or the metadata is not JSON as described above, a
         ``config()`` does not rebuild its class, a `Dense` layer's ``W`` or ``b`` no longer
         fits its sizes, the file would exceed what `load` reads (`MAX_DEPTH`,
         `MAX_HEADER_BYTES`, `MAX_HEADER_VALUES`), or the registry of plugins cannot be read
         while the model needs it. Nothing is written: everything `save` writes, `load` reads.
     NonFiniteError
-        When a parameter holds NaN or infinity. Nothing is written.
+        When a parameter or the optimizer's state holds NaN or infinity. Nothing is written.
     OSError
         When the directory does not exist or cannot be written (``FileNotFoundError``,
         ``IsADirectoryError`` when ``path`` is a directory, ``PermissionError``, ...).
     """
     target = _as_path(path, "save")
-    header, arrays = describe(model, loss, metadata)
+    header, arrays = describe(model, loss, metadata, optimizer, epoch)
     encoded = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
     problem = header_size_problem(encoded)
     if problem is not None:
@@ -207,23 +237,64 @@ def _write_npz(file: IO[bytes], arrays: dict[str, Array]) -> None:
 
 
 # ------------------------------------------------------------------------------------ load
-def load(path: PathLike) -> Layer:
+class Checkpoint(NamedTuple):
+    """What ``load(path, with_optimizer=True)`` returns: everything needed to resume training.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import layerkit as lk
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "checkpoint.npz"
+    >>> net, sgd = lk.mlp([2, 1], seed=0), lk.SGD(0.1, momentum=0.9)
+    >>> _ = lk.fit(net, [[0.0, 1.0]], [[1.0]], loss="l2", optimizer=sgd, epochs=2)
+    >>> lk.save(net, path, optimizer=sgd, epoch=2)
+    >>> model, optimizer, epoch = lk.load(path, with_optimizer=True)
+    >>> optimizer.config() == sgd.config(), epoch
+    (True, 2)
+    """
+
+    model: Layer
+    """The model, with its parameters bit for bit."""
+    optimizer: Optimizer | None
+    """The optimizer rebuilt by its registered name, with its state for ``model``, or
+    ``None`` when the file holds none."""
+    epoch: int | None
+    """The ``epoch`` given to `save` (epochs trained), or ``None``."""
+
+
+@overload
+def load(path: PathLike, *, with_optimizer: Literal[False] = False) -> Layer: ...
+@overload
+def load(path: PathLike, *, with_optimizer: Literal[True]) -> Checkpoint: ...
+def load(path: PathLike, *, with_optimizer: bool = False) -> Layer | Checkpoint:
     """Return the model saved in ``path`` by `save`, with its parameters bit for bit.
+
+    With ``with_optimizer=True`` return a `Checkpoint` of the model, the optimizer saved with
+    it (rebuilt by its registered name, holding its saved state for this model; ``None`` when
+    the file has none) and the saved epoch (or ``None``). Without it, a file's optimizer is
+    not built, so its plugin need not be installed.
 
     The file is checked before it is trusted: its header is read first (at most
     `MAX_HEADER_BYTES`), a member the header does not name is refused unread, and no member
     is inflated beyond the size the header declares for it, so a crafted file cannot make
     loading use more memory than the model it describes.
 
+    Parameters
+    ----------
+    path
+        The model file to read.
+    with_optimizer
+        Whether to return a `Checkpoint` with the optimizer and epoch instead of the model.
+
     Raises
     ------
     ModelFileError
         When the file is truncated, corrupted, not a layerkit model file, of a newer format
-        version, holds a parameter with NaN or infinity (`save` never writes one), or needs an
-        activation or loss the registry cannot provide: no plugin registers it, two plugins
-        do, or its plugin was set aside. The message gives the registry's reason, as
-        ``lk.activation(name)`` would, and the plugin and distribution the file says provided
-        it when it was saved.
+        version, holds a parameter or optimizer state with NaN or infinity (`save` never
+        writes one), or needs an activation, loss or (``with_optimizer``) optimizer the
+        registry cannot provide: no plugin registers it, two plugins do, or its plugin was set
+        aside. The message gives the registry's reason, as ``lk.activation(name)`` would, and
+        the plugin and distribution the file says provided it when it was saved.
     ComponentTypeError
         When ``path`` is not a path (``None``, a number).
     ConfigurationError
@@ -232,23 +303,35 @@ def load(path: PathLike) -> Layer:
         When the file cannot be opened or read (``FileNotFoundError`` when it does not exist,
         ``IsADirectoryError`` when it is a directory).
     """
-    return read(path).model
+    if not isinstance(with_optimizer, bool):
+        raise ConfigurationError(
+            f"load expects with_optimizer True or False, got with_optimizer={shown(with_optimizer)}"
+        )
+    saved = read(path, with_optimizer=with_optimizer)
+    if with_optimizer:
+        return Checkpoint(saved.model, saved.optimizer, saved.epoch)
+    return saved.model
 
 
-def read(path: PathLike) -> SavedModel:
+def read(path: PathLike, *, with_optimizer: bool = False) -> SavedModel:
     """Return the model, the loss, the metadata and the versions saved in ``path``.
 
-    Raises the same errors as `load`.
+    With ``with_optimizer`` the optimizer too (see `load`). Raises the same errors as `load`.
     """
     path = _as_path(path, "load")
     with opened_archive(path) as (archive, members):
-        header, model, loss, components = rebuild(path, archive, members)
+        header, model, loss, optimizer, components = rebuild(
+            path, archive, members, with_optimizer=with_optimizer
+        )
     return SavedModel(
         model=model,
         loss=loss,
         metadata=header.get("metadata") or {},
         layerkit_version=str(header.get("layerkit_version", "")),
         components=components,
+        optimizer=optimizer,
+        epoch=header.get("epoch"),
+        optimizer_name=(header.get("optimizer") or {}).get("name"),
     )
 
 

@@ -1,39 +1,49 @@
-"""The training loop: epochs of shuffled mini-batches of forward, loss, backward, step."""
+"""The training loop: epochs of shuffled mini-batches of forward, loss, backward, step.
+
+`fit` checks everything it is given first (`layerkit.training_checks`), then runs the epochs.
+Each epoch's steps run in one of two loops: `_steps`, as lean as a hand-written loop, when
+nothing needs to look at the batches, or `_watched_steps` when metrics are measured or a
+callback overrides ``on_batch_end``. The choice is made once, before training.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import (
-    ComponentTypeError,
-    ConfigurationError,
-    LayerkitError,
-    NonFiniteError,
-    ShapeError,
-    TrainingDivergedError,
-)
+from .callbacks import Callback, Logs
+from .early_stopping import EarlyStopping
+from .epoch_metrics import evaluate, named_metrics
+from .errors import ConfigurationError, LayerkitError, NonFiniteError, TrainingDivergedError
+from .history import History
 from .layer import Layer
 from .loss import Loss
+from .metric import Metric
 from .optim import Optimizer
 from .sequential import Sequential, _refuse_shared_layers
-from .validation import Array, as_float_array, positive_int, random_seed
+from .training_checks import (
+    callback_list,
+    check_model_and_data,
+    check_monitors,
+    components,
+    initial_epoch_of,
+    training_data,
+    validation_pair,
+)
+from .validation import Array, positive_int, random_seed
 
 __all__ = ["fit"]
 
-Callback = Callable[[int, float], bool | None]
+EpochCallback = Callable[[int, float], bool | None]
 """Called as ``callback(epoch, loss)`` after each epoch; returning ``True`` stops training."""
 
 SNAPSHOT_STEPS = 32
-"""`fit` copies the parameters at the end of the first epoch that completes at least this many
-steps since the last copy: often enough to lose little on divergence, rarely enough that the
-copy costs nothing measurable next to the steps."""
-
-_TARGET_CHUNK = 8192  # samples per loss call when every target is checked before training
+"""`fit` copies the parameters and the optimizer's state at the end of the first epoch that
+completes at least this many steps since the last copy: often enough to lose little on
+divergence, rarely enough that the copy costs nothing measurable next to the steps."""
 
 
 def fit(
@@ -47,19 +57,46 @@ def fit(
     batch_size: int | None = None,
     shuffle: bool = True,
     seed: int | np.random.Generator | None = None,
-    callback: Callback | None = None,
-) -> list[float]:
+    callback: EpochCallback | None = None,
+    validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    metrics: list[str | Metric] | None = None,
+    patience: int | None = None,
+    monitor: str | None = None,
+    min_delta: float = 0.0,
+    callbacks: list[Callback] | None = None,
+    initial_epoch: int = 0,
+) -> History:
     """Train ``model`` on inputs ``x`` and targets ``t``; return the loss of every epoch.
 
-    Each epoch visits the samples once, in mini-batches of ``batch_size`` (a new shuffled
-    order per epoch, drawn from ``seed``), and for each batch runs forward, the loss, and
-    ``model.backward_step(loss.backward(), optimizer, input_grad=False)``: backward with the
-    optimizer's update of each layer as soon as its gradients are known, skipping the
-    gradient with respect to the data. The same seed gives bit-identical training.
+    Each epoch visits the samples once, in mini-batches of ``batch_size``, and for each batch
+    runs forward, the loss, and ``model.backward_step(loss.backward(), optimizer,
+    input_grad=False)``: backward with the optimizer's update of each layer as soon as its
+    gradients are known, skipping the gradient with respect to the data.
+
+    The batch order, exactly (so that a run can be replayed elsewhere): ``rng =
+    numpy.random.default_rng(seed)`` is made once per call; each epoch, from the first,
+    draws ``order = rng.permutation(len(x))`` when ``shuffle`` is true (``shuffle=False``
+    uses ``numpy.arange(len(x))`` and draws nothing); its batches are ``x[order[i : i +
+    batch_size]]`` for ``i = 0, batch_size, 2 * batch_size, ...``, the last one shorter when
+    ``batch_size`` does not divide the number of samples. Nothing else draws from ``rng``.
+    The same seed therefore gives bit-identical training, and with ``initial_epoch=k`` the
+    permutations of the first k epochs are drawn and discarded, so a run saved after k
+    epochs (`ModelCheckpoint`, or ``save(model, path, optimizer=optimizer, epoch=k)``),
+    loaded and resumed with ``initial_epoch=k`` ends bit for bit where the uninterrupted run
+    ends, losses included.
+
+    After each epoch `fit` computes the numbers it reports (the ``logs``): ``"loss"``, the
+    mean of the epoch's batch losses weighted by batch size; each of ``metrics`` the same
+    way, on each batch's predictions before its step; with ``validation_data``,
+    ``"val_loss"`` and ``"val_<metric>"`` over the whole validation set with the epoch's
+    final parameters (forward passes in chunks, no gradient, no parameter changed). Then it
+    calls ``callback(epoch, loss)`` and each callback's ``on_epoch_end(epoch, logs)``;
+    training stops after an epoch for which any of them returns ``True``.
 
     Everything is checked before the first step, so a fit that fails that way leaves the
-    model as it was: the arguments, the data, the model's parameters (finite, no layer used
-    twice), its forward on the first batch, and every target against the loss.
+    model as it was: the arguments, the data and the validation data, the model's parameters
+    (finite, no layer used twice), its forward on the first batch, every target against the
+    loss, and each metric on the first batch.
 
     Parameters
     ----------
@@ -75,7 +112,8 @@ def fit(
     optimizer
         The optimizer that applies the gradients, e.g. ``SGD(lr=0.1)``.
     epochs
-        Number of passes over the data; a positive integer.
+        The epoch to train up to, counting from 1 (Keras's meaning): with ``initial_epoch=0``
+        the number of passes over the data; a positive integer.
     batch_size
         Samples per step; ``None`` (default) uses the whole data set (full-batch descent).
     shuffle
@@ -85,28 +123,56 @@ def fit(
     callback
         ``callback(epoch, loss)`` after each epoch (epochs count from 1); returning ``True``
         stops training early.
+    validation_data
+        ``(x_val, t_val)``: data to evaluate after each epoch and not to train on, checked as
+        ``x`` and ``t`` are; ``x_val`` is converted to the dtype of ``x``.
+    metrics
+        Metrics to report: registered names (``"accuracy"``, looked up with
+        ``lk.metric(name)``) or `Metric` instances, reported under their registered name or
+        else their class name in snake case.
+    patience
+        Stop after this many epochs without improvement of ``monitor`` and restore the
+        parameters of the best epoch (an `EarlyStopping` callback); ``None`` (default)
+        trains every epoch.
+    monitor
+        What ``patience`` watches: ``"val_loss"`` (the default with validation data),
+        ``"loss"`` (the default without), a metric's name or ``"val_"`` and its name.
+    min_delta
+        How much better than the best a value must be to count as an improvement.
+    callbacks
+        `Callback` objects, called in order at the start and end of training, of each
+        epoch, and after each batch; `fit` sets their ``model`` and ``optimizer`` first.
+    initial_epoch
+        The number of epochs already trained (when resuming): epochs ``initial_epoch + 1``
+        to ``epochs`` are trained. From 0 to ``epochs``.
 
     Returns
     -------
-    list of float
-        Per epoch, the mean of its mini-batch losses weighted by batch size.
+    History
+        A list of each trained epoch's loss, the mean of its mini-batch losses weighted by
+        batch size; ``history.history`` holds every reported number by name,
+        ``history.epoch`` the epochs, ``history.best_epoch`` the epoch whose weights early
+        stopping kept.
 
     Raises
     ------
     TrainingDivergedError
-        When the loss, a value inside the network or a parameter becomes NaN or infinite
-        (overflow there is not warned about, it is reported this way). The parameters are
-        then restored to a copy `fit` took at the end of an epoch, after checking every one
-        was finite: at the start of training and then about every `SNAPSHOT_STEPS` steps.
-        The message names that epoch (0: before training). ``optimizer.reset()`` is called,
-        so SGD's momentum velocities, which the overflow may have reached, start from zero.
-        Any other layerkit error during training restores the same copy and says so in a
-        note.
+        When the loss, a value inside the network, a parameter or the optimizer's state
+        becomes NaN or infinite (overflow there is not warned about, it is reported this
+        way). The parameters and the optimizer's state are then restored to a copy `fit`
+        took at the end of an epoch, after checking every one was finite: at the start of
+        training and then about every `SNAPSHOT_STEPS` steps (``load_state_dict``, which
+        first calls ``optimizer.reset()``). The message names that epoch (0: before
+        training). Any other layerkit error during training restores the same copy and
+        says so in a note.
     ComponentTypeError
-        For a model, loss, optimizer or callback of the wrong type, or a loss whose forward
-        does not return a float, before any step.
+        For a model, loss, optimizer, callback, metric or validation data of the wrong type,
+        or a loss or metric whose forward does not return a float, before any step.
     ConfigurationError
-        For a bad ``epochs``, ``batch_size``, ``shuffle`` or ``seed``, before any step.
+        For a bad ``epochs``, ``batch_size``, ``shuffle``, ``seed``, ``initial_epoch``,
+        ``patience``, ``monitor`` or ``min_delta``, before any step.
+    UnknownComponentError
+        For a metric or loss name that is not registered, before any step.
     ShapeError
         For data of the wrong shape, before any step.
     DTypeError
@@ -126,21 +192,20 @@ def fit(
     >>> history[-1] < history[0]
     True
     """
-    loss, optimizer = _components(model, loss, optimizer)
+    loss, optimizer = components(model, loss, optimizer)
     if isinstance(model, Sequential):  # its layers may have been changed since it was built
         _refuse_shared_layers(model.layers, {id(model): "the whole network"})
     epochs = positive_int(epochs, "fit", "epochs")
+    initial_epoch = initial_epoch_of(initial_epoch, epochs)
     batch_size = None if batch_size is None else positive_int(batch_size, "fit", "batch_size")
     if not isinstance(shuffle, (bool, np.bool_)):
         raise ConfigurationError(f"fit expects shuffle True or False, got shuffle={shuffle!r}")
     rng = np.random.default_rng(random_seed(seed, "fit"))
-    if callback is not None and not callable(callback):
-        raise ComponentTypeError(
-            f"fit expects callback to be a function callback(epoch, loss) or None, got {callback!r}"
-        )
-    x, t = _data(x, t)
-    samples = len(x)
-    batch_size = samples if batch_size is None else batch_size
+    measured = named_metrics(metrics)
+    listed = callback_list(callback, callbacks, patience, monitor, min_delta, measured)
+    x, t = training_data(x, t)
+    validation = None if validation_data is None else validation_pair(validation_data, x)
+    batch_size = len(x) if batch_size is None else batch_size
     try:
         _check_finite(model, [parameter.value for parameter in model.parameters()])
     except _Diverged as error:
@@ -149,55 +214,190 @@ def fit(
             f"training; initialise it with finite values"
         ) from None
     with np.errstate(over="ignore", invalid="ignore"):
-        _check_model_and_targets(model, x, t, loss, batch_size)
+        check_model_and_data(model, x, t, loss, batch_size, validation, measured)
+    names = ["loss", *measured]
+    if validation is not None:
+        names += [f"val_{name}" for name in names]
+    check_monitors(listed, names)
 
-    values = [parameter.value for parameter in model.parameters()]  # after any dtype change
-    snapshot = _Snapshot(model, values)
-    history: list[float] = []
-    steps = 0  # since the snapshot
+    run = _Run(model, loss, optimizer, x, t, batch_size, validation, measured, listed, callback)
+    history = History(names)
+    for each in listed:
+        if not each.binds_optimizer:
+            each.model, each.optimizer = model, optimizer
+        elif each.optimizer is not optimizer:
+            raise ConfigurationError(
+                f"fit got callback {each!r}, which sets the learning rate of another "
+                f"optimizer than the one fit trains with ({optimizer!r}); build it with "
+                f"that optimizer"
+            )
+        else:
+            each.model = model
+    for each in listed:
+        each.on_train_begin({})
+    for _ in range(initial_epoch if shuffle else 0):  # the permutations of epochs trained
+        rng.permutation(len(x))
+    logs: Logs = {}
     # Overflow inside the network is not warned about: it is caught below as divergence.
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(samples) if shuffle else np.arange(samples)
-            total = 0.0
-            start = 0
-            try:
-                for start in range(0, samples, batch_size):
-                    batch = order[start : start + batch_size]
-                    try:
-                        value = loss.forward(model.forward(x[batch]), t[batch])
-                    except NonFiniteError as error:  # the data is finite: the network overflowed
-                        raise _Diverged("a value inside the network", start) from error
-                    if not math.isfinite(value):
-                        raise _Diverged(f"{loss!r} (it became {value})", start)
-                    # backward with each layer's update; ∂L/∂x of the data is not needed
-                    model.backward_step(loss.backward(), optimizer, input_grad=False)
-                    total += value * len(batch)
-                steps += -(-samples // batch_size)
-                if steps >= SNAPSHOT_STEPS or epoch == epochs:
-                    _check_finite(model, values)
-                    snapshot.take(epoch)
-                    steps = 0
-            except _Diverged as error:
-                snapshot.restore(optimizer)
-                raise snapshot.diverged(epoch, error, optimizer) from error.__cause__
-            except NonFiniteError as error:  # a step refused a NaN gradient of a custom layer
-                snapshot.restore(optimizer)
-                cause = _Diverged("a gradient", start)
-                raise snapshot.diverged(epoch, cause, optimizer) from error
-            except LayerkitError as error:
-                snapshot.restore(optimizer)
-                error.add_note(snapshot.state(f"fit stopped in epoch {epoch}"))
-                raise
-            history.append(total / samples)
-            if callback is not None and callback(epoch, history[-1]):
-                try:
-                    _check_finite(model, values)
-                except _Diverged as error:
-                    snapshot.restore(optimizer)
-                    raise snapshot.diverged(epoch, error, optimizer) from None
+        for epoch in range(initial_epoch + 1, epochs + 1):
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            logs = run.epoch(epoch, order, last=epoch == epochs)
+            history.record(epoch, logs)
+            if run.stop_after(epoch, logs):
+                history.stopped_epoch = epoch
                 break
+    for each in listed:
+        each.on_train_end(dict(logs))
+    stoppers = [each for each in listed if isinstance(each, EarlyStopping)]
+    if stoppers:
+        history.best_epoch = stoppers[-1].best_epoch
     return history
+
+
+class _Run:
+    """One training run: the epoch loop's state between epochs, and the snapshot."""
+
+    def __init__(
+        self,
+        model: Layer,
+        loss: Loss,
+        optimizer: Optimizer,
+        x: Array,
+        t: np.ndarray,
+        batch_size: int,
+        validation: tuple[Array, np.ndarray] | None,
+        metrics: Mapping[str, Metric],
+        callbacks: list[Callback],
+        callback: EpochCallback | None,
+    ) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.x, self.t, self.batch_size = x, t, batch_size
+        self.validation, self.metrics = validation, metrics
+        self.callbacks, self.callback = callbacks, callback
+        # Decided once: the lean loop unless something must look at every batch.
+        self.batch_callbacks = [
+            each for each in callbacks if type(each).on_batch_end is not Callback.on_batch_end
+        ]
+        self.watched = bool(metrics or self.batch_callbacks)
+        self.values = [
+            parameter.value for parameter in model.parameters()
+        ]  # after any dtype change
+        self.snapshot = _Snapshot(model, self.values, optimizer)
+        self.steps = 0  # since the snapshot
+
+    def epoch(self, epoch: int, order: np.ndarray, *, last: bool) -> Logs:
+        """Train one epoch over the samples in ``order``; return its logs."""
+        for each in self.callbacks:
+            each.on_epoch_begin(epoch, {})
+        samples = len(order)
+        sums = dict.fromkeys(self.metrics, 0.0)
+        snapshot, optimizer = self.snapshot, self.optimizer
+        try:
+            if self.watched:
+                total = _watched_steps(self, order, sums)
+            else:
+                total = _steps(
+                    self.model, self.loss, optimizer, self.x, self.t, order, self.batch_size
+                )
+            self.steps += -(-samples // self.batch_size)
+            if self.steps >= SNAPSHOT_STEPS or last or self.validation is not None:
+                _check_finite(self.model, self.values)  # validation needs finite parameters
+            if self.steps >= SNAPSHOT_STEPS or last:
+                snapshot.take(epoch)
+                self.steps = 0
+            logs = {"loss": total / samples, **{name: sums[name] / samples for name in sums}}
+            if self.validation is not None:
+                logs.update(self._validate())
+        except _Diverged as error:
+            snapshot.restore()
+            raise snapshot.diverged(epoch, error, optimizer) from error.__cause__
+        except LayerkitError as error:
+            snapshot.restore()
+            error.add_note(snapshot.state(f"fit stopped in epoch {epoch}"))
+            raise
+        return logs
+
+    def _validate(self) -> dict[str, float]:
+        assert self.validation is not None
+        try:
+            found = evaluate(self.model, self.loss, self.metrics, *self.validation)
+        except NonFiniteError as error:
+            raise _Diverged("a value inside the network on the validation data") from error
+        if not math.isfinite(found["loss"]):
+            raise _Diverged(f"the validation loss (it became {found['loss']})")
+        return {f"val_{name}": value for name, value in found.items()}
+
+    def stop_after(self, epoch: int, logs: Logs) -> bool:
+        """Call the callbacks for ``epoch``; whether any of them stops training."""
+        stop = bool(self.callback is not None and self.callback(epoch, logs["loss"]))
+        for each in self.callbacks:
+            stop = bool(each.on_epoch_end(epoch, dict(logs))) or stop
+        if stop:  # the parameters may not have been checked since this epoch's steps
+            try:
+                _check_finite(self.model, self.values)
+            except _Diverged as error:
+                self.snapshot.restore()
+                raise self.snapshot.diverged(epoch, error, self.optimizer) from None
+        return stop
+
+
+def _steps(
+    model: Layer,
+    loss: Loss,
+    optimizer: Optimizer,
+    x: Array,
+    t: np.ndarray,
+    order: np.ndarray,
+    batch_size: int,
+) -> float:
+    """One epoch's steps, nothing more; return the batch losses weighted by batch size."""
+    total = 0.0
+    start = 0
+    try:
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            try:
+                value = loss.forward(model.forward(x[batch]), t[batch])
+            except NonFiniteError as error:  # the data is finite: the network overflowed
+                raise _Diverged("a value inside the network", start) from error
+            if not math.isfinite(value):
+                raise _Diverged(f"{loss!r} (it became {value})", start)
+            # backward with each layer's update; ∂L/∂x of the data is not needed
+            model.backward_step(loss.backward(), optimizer, input_grad=False)
+            total += value * len(batch)
+    except NonFiniteError as error:  # a step refused a NaN gradient of a custom layer
+        raise _Diverged("a gradient", start) from error
+    return total
+
+
+def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> float:
+    """`_steps`, also measuring the metrics on each batch and calling ``on_batch_end``."""
+    model, loss, optimizer, x, t = run.model, run.loss, run.optimizer, run.x, run.t
+    total = 0.0
+    start = 0
+    try:
+        for index, start in enumerate(range(0, len(order), run.batch_size)):
+            batch = order[start : start + run.batch_size]
+            targets = t[batch]
+            try:
+                y = model.forward(x[batch])
+                value = loss.forward(y, targets)
+            except NonFiniteError as error:
+                raise _Diverged("a value inside the network", start) from error
+            if not math.isfinite(value):
+                raise _Diverged(f"{loss!r} (it became {value})", start)
+            logs = {"loss": value}
+            for name, metric in run.metrics.items():  # on the predictions, before the step
+                logs[name] = metric.forward(y, targets)
+                sums[name] += logs[name] * len(batch)
+            model.backward_step(loss.backward(), optimizer, input_grad=False)
+            total += value * len(batch)
+            for each in run.batch_callbacks:
+                each.on_batch_end(index, dict(logs))
+    except NonFiniteError as error:
+        raise _Diverged("a gradient", start) from error
+    return total
 
 
 class _Diverged(Exception):
@@ -214,30 +414,35 @@ class _Diverged(Exception):
 
 
 class _Snapshot:
-    """A copy of every parameter, taken when all were finite, to restore after divergence."""
+    """A copy of every parameter and of the optimizer's state, taken when all were finite."""
 
-    def __init__(self, model: Layer, values: list[Array]) -> None:
+    def __init__(self, model: Layer, values: list[Array], optimizer: Optimizer) -> None:
         self.model = model
         self.values = values  # the parameter arrays, which optimizers update in place
+        self.optimizer = optimizer
         self.copies = [value.copy() for value in values]
+        self.states = optimizer.state_dict(model)  # copies
         self.epoch = 0
 
     def take(self, epoch: int) -> None:
+        states = self.optimizer.state_dict(self.model)
+        _check_state_finite(states)
         for copy, value in zip(self.copies, self.values, strict=True):
             np.copyto(copy, value)
+        self.states = states
         self.epoch = epoch
 
-    def restore(self, optimizer: Optimizer) -> None:
+    def restore(self) -> None:
         for copy, parameter in zip(self.copies, self.model.parameters(), strict=True):
             np.copyto(parameter.value, copy)
-        optimizer.reset()
+        self.optimizer.load_state_dict(self.model, self.states)
 
     def state(self, event: str) -> str:
         when = f"after epoch {self.epoch}" if self.epoch else "before training"
         return (
-            f"{event}; the parameters were restored to their values {when}, the last point "
-            f"where all were checked finite, and optimizer.reset() was called (SGD forgets "
-            f"its momentum velocities)"
+            f"{event}; the parameters and the optimizer's state were restored to their values "
+            f"{when}, the last point where all were checked finite (load_state_dict, after "
+            f"optimizer.reset())"
         )
 
     def diverged(self, epoch: int, cause: _Diverged, optimizer: Optimizer) -> TrainingDivergedError:
@@ -257,103 +462,9 @@ def _check_finite(model: Layer, values: list[Array]) -> None:
             raise _Diverged("a parameter")
 
 
-def _components(model: object, loss: object, optimizer: object) -> tuple[Loss, Optimizer]:
-    """Check the model, and return the loss (looked up if named) and the optimizer."""
-    if not isinstance(model, Layer):
-        raise ComponentTypeError(f"fit expects a Layer as model, got {_described(model)}")
-    if isinstance(loss, str):
-        from .registry import loss as registered_loss  # registry imports the whole package
-
-        loss = registered_loss(loss)
-    elif isinstance(loss, type) and issubclass(loss, Loss):
-        raise ComponentTypeError(
-            f"fit expects a loss instance, got the class {loss.__name__}; "
-            f"pass an instance: {loss.__name__}()"
-        )
-    elif not isinstance(loss, Loss):
-        raise ComponentTypeError(
-            f"fit expects loss to be a Loss instance such as L2Loss() or the name of a "
-            f"registered loss such as 'l2', got {_described(loss)}"
-        )
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        raise ComponentTypeError(
-            f"fit expects an optimizer instance, got the class {optimizer.__name__}; "
-            f"instantiate it, e.g. optimizer={optimizer.__name__}(lr=0.1)"
-        )
-    if not isinstance(optimizer, Optimizer):
-        raise ComponentTypeError(
-            f"fit expects optimizer to be an Optimizer instance such as SGD(lr=0.1) "
-            f"(names are not looked up), got {_described(optimizer)}"
-        )
-    if type(optimizer).update is Optimizer.update:
-        raise ComponentTypeError(
-            f"fit cannot train with {type(optimizer).__name__}: it does not implement "
-            f"update(value, grad), the rule that moves one parameter"
-        )
-    return loss, optimizer
-
-
-def _described(value: object) -> str:
-    return f"{value!r} of type {type(value).__name__}"
-
-
-def _data(x: ArrayLike, t: ArrayLike) -> tuple[Array, np.ndarray]:
-    """Return inputs and targets as arrays, refusing what cannot be trained on."""
-    x = as_float_array(x, "fit", name="inputs x")
-    if x.ndim != 2:
-        raise ShapeError(f"fit expects inputs x of shape (samples, features), got {x.shape}")
-    if len(x) == 0:
-        raise ShapeError(f"fit needs at least one sample, got inputs x of shape {x.shape}")
-    if type(t) is not np.ndarray:
-        try:
-            t = np.asarray(t)
-        except ValueError as error:  # ragged nested lists
-            raise ShapeError(
-                f"fit expects targets t as a rectangular array with one row per sample: {error}"
-            ) from error
-    if t.dtype.kind not in "biu":  # class labels (integers) are the loss's to check
-        t = as_float_array(t, "fit", name="targets t")
-    if t.ndim == 0 or len(t) != len(x):
-        raise ShapeError(
-            f"fit expects as many targets as inputs ({len(x)}), got targets of shape {t.shape}"
-        )
-    return x, t
-
-
-def _check_model_and_targets(
-    model: Layer, x: Array, t: np.ndarray, loss: Loss, batch_size: int
-) -> None:
-    """Run the model on the first batch and the loss on every target, changing no parameter.
-
-    Each target is checked against the loss with the first sample's prediction standing in
-    for its own, which costs one loss evaluation over the data instead of a forward pass.
-    """
-    states = _states(model)  # a layer may adopt the data's dtype in this first forward
-    try:
-        y = model.forward(x[:batch_size])
-        value = loss.forward(y, t[:batch_size])
-        if not isinstance(value, numbers.Real):
-            raise ComponentTypeError(
-                f"fit expects {loss!r}.forward to return a float, got {_described(value)}"
-            )
-        if y.ndim == 0:
-            raise ShapeError(f"fit expects the model to return one output per sample, got {y}")
-        for start in range(0, len(x), _TARGET_CHUNK):
-            targets = t[start : start + _TARGET_CHUNK]
-            loss.forward(np.repeat(y[:1], len(targets), axis=0), targets)
-    except LayerkitError as error:
-        for layer, state in states:
-            vars(layer).update(state)
-        error.add_note("raised by fit before training: the model is unchanged")
-        raise
-
-
-def _states(model: Layer) -> list[tuple[Layer, dict[str, object]]]:
-    """Every layer's attributes (shallow), to undo what a first forward changes in them."""
-    layers, seen = [model], {id(model)}
-    for layer in layers:  # grows as nested Sequentials are met; each layer once
-        for child in layer.layers if isinstance(layer, Sequential) else []:
-            if id(child) not in seen:
-                seen.add(id(child))
-                layers.append(child)
-    return [(layer, dict(vars(layer))) for layer in layers if hasattr(layer, "__dict__")]
+def _check_state_finite(states: dict[str, dict[str, Array]]) -> None:
+    """Raise `_Diverged` naming the first float array of an optimizer's state that is not finite."""
+    for name, state in states.items():
+        for key, array in state.items():
+            if array.dtype.kind == "f" and not np.isfinite(array).all():
+                raise _Diverged(f"the optimizer's state {key!r} of parameter {name!r}")

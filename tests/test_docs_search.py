@@ -124,8 +124,12 @@ RESULTS = """(async () => {
   const count = Number((meta.match(/\\d+/) || ["0"])[0]);
   const scroll = document.querySelector(".md-search__scrollwrap");
   const list = document.querySelector(".md-search-result__list");
-  for (let i = 0; i < 200 && list.children.length < count; i++) {
-    scroll.scrollTop = scroll.scrollHeight;  // Material lists ten pages, then more on scrolling
+  // Material lists ten pages, then more each time the end of the list scrolls into view:
+  // up and down again, so that a list already scrolled to its end comes into view anew.
+  for (let i = 0; i < 100 && list.children.length < count; i++) {
+    scroll.scrollTop = 0;
+    await new Promise(resolve => setTimeout(resolve, 50));
+    scroll.scrollTop = scroll.scrollHeight;
     await new Promise(resolve => setTimeout(resolve, 50));
   }
   return {count, pages: list.children.length, text: list.textContent,

@@ -374,7 +374,7 @@ def test_foreign_files(tmp_path, content, fragment):
 @pytest.mark.parametrize(
     ("edit", "fragment"),
     [
-        (lambda h: h.update(format_version=2), "format version 2.*upgrade layerkit"),
+        (lambda h: h.update(format_version=3), "format version 3.*upgrade layerkit"),
         (lambda h: h.update(format_version="1"), "invalid format version"),
         (lambda h: h.update(format="other"), "not a layerkit model file"),
         (lambda h: h["model"]["layers"][0].update(type="conv2d"), "unknown type 'conv2d'"),
@@ -1082,3 +1082,200 @@ def test_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", other])
     save(net, tmp_path / "other.npz")
     assert sorted(os.listdir(tmp_path)) == ["m.npz", "other.npz"]
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def trained_with(optimizer, dtype=np.float64):
+    net = lk.mlp([2, 3, 2], seed=0, dtype=dtype)
+    x = np.random.default_rng(0).normal(size=(6, 2)).astype(dtype)
+    lk.fit(net, x, np.zeros((6, 2), dtype), loss="l2", optimizer=optimizer, epochs=2, batch_size=4)
+    return net
+
+
+@pytest.fixture
+def checkpoint_file(tmp_path):
+    path = tmp_path / "c.npz"
+    sgd = lk.SGD(0.25, momentum=0.5)
+    save(trained_with(sgd), path, optimizer=sgd, epoch=2)
+    return path
+
+
+class StepCounter(lk.Optimizer):
+    """SGD that counts its steps per parameter in a 0-d int64 state, registered at run time."""
+
+    def __init__(self, lr: float = 0.1, note: tuple = (1, "a")) -> None:
+        self.lr, self.note = lr, note
+
+    def update(self, value, grad, *, overwrite_grad=False):
+        state = self.state_of(value)
+        state["step"] = state.get("step", np.array(0, np.int64)) + 1
+        value -= self.lr * grad
+
+    def config(self):
+        return {"lr": self.lr, "note": self.note}
+
+
+def register_optimizers(name: str, **optimizers: type) -> None:
+    module = types.ModuleType(name)
+
+    def register_optimizers(register):
+        for optimizer_name, cls in optimizers.items():
+            register(optimizer_name, cls)
+
+    module.register_optimizers = lk.hookimpl(register_optimizers)
+    lk.plugin_manager().register(module, name=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_optimizer_and_its_state_round_trip_bit_exact(tmp_path, dtype):
+    sgd = lk.SGD(0.25, momentum=0.5)
+    net = trained_with(sgd, dtype)
+    save(net, tmp_path / "c.npz", optimizer=sgd, epoch=2, metadata={"run": 1})
+    model, optimizer, epoch = load(tmp_path / "c.npz", with_optimizer=True)
+    assert (optimizer.config(), epoch) == (sgd.config(), 2)
+    saved, loaded = sgd.state_dict(net), optimizer.state_dict(model)
+    assert saved.keys() == loaded.keys() == {"0.W", "0.b", "2.W", "2.b"}
+    for name in saved:
+        kept = loaded[name]["momentum_buffer"]
+        assert kept.dtype == dtype
+        np.testing.assert_array_equal(kept, saved[name]["momentum_buffer"], strict=True)
+    assert read(tmp_path / "c.npz").metadata == {"run": 1}
+
+
+def test_scalar_integer_state_and_json_options_round_trip(tmp_path):
+    register_optimizers("counters", step_counter=StepCounter)
+    counter = StepCounter(0.5, note=(2, "b"))
+    net = trained_with(counter)
+    save(net, tmp_path / "c.npz", optimizer=counter)
+    model, optimizer, epoch = load(tmp_path / "c.npz", with_optimizer=True)
+    assert epoch is None and optimizer.note == [2, "b"]  # JSON keeps tuples as lists
+    step = optimizer.state_dict(model)["0.W"]["step"]
+    assert step.dtype == np.int64 and step.shape == () and step == 4  # 2 epochs of 2 steps
+
+
+def test_a_plain_model_file_stays_version_1_and_a_checkpoint_is_version_2(tmp_path, model_file):
+    def version(path):
+        with np.load(path) as archive:
+            return json.loads(archive[HEADER].tobytes())["format_version"]
+
+    sgd = lk.SGD(0.1)
+    save(trained_with(sgd), tmp_path / "c.npz", optimizer=sgd)
+    assert version(model_file) == 1 and version(tmp_path / "c.npz") == 2
+
+
+def test_load_without_with_optimizer_returns_the_model_and_needs_no_optimizer_plugin(tmp_path):
+    register_optimizers("counters", step_counter=StepCounter)
+    counter = StepCounter()
+    save(trained_with(counter), tmp_path / "c.npz", optimizer=counter, epoch=1)
+    reset_plugin_manager()  # the plugin is gone
+    assert isinstance(load(tmp_path / "c.npz"), lk.Sequential)
+    assert read(tmp_path / "c.npz").optimizer_name == "step_counter"
+    with pytest.raises(ModelFileError, match="needs the optimizer 'step_counter'"):
+        load(tmp_path / "c.npz", with_optimizer=True)
+
+
+def test_a_file_without_an_optimizer_gives_none(model_file):
+    checkpoint = load(model_file, with_optimizer=True)
+    assert isinstance(checkpoint, serialization.Checkpoint)
+    assert checkpoint.optimizer is None and checkpoint.epoch is None
+
+
+def test_an_unregistered_optimizer_is_refused_by_name(tmp_path):
+    class Unnamed(lk.SGD):
+        pass
+
+    optimizer = Unnamed(0.1, momentum=0.5)
+    net = trained_with(optimizer)
+    with pytest.raises(UnsavableLayerError, match=r"Unnamed is not a registered optimizer"):
+        save(net, tmp_path / "c.npz", optimizer=optimizer)
+    assert not (tmp_path / "c.npz").exists()
+
+
+def test_save_refuses_bad_optimizers_epochs_and_state(tmp_path):
+    net = lk.mlp([2, 2], seed=0)
+    with pytest.raises(ComponentTypeError, match="forget the parentheses"):
+        save(net, tmp_path / "c.npz", optimizer=lk.SGD)
+    with pytest.raises(ComponentTypeError, match="an Optimizer instance"):
+        save(net, tmp_path / "c.npz", optimizer="sgd")
+    for epoch in (-1, 1.5, True, "3"):
+        with pytest.raises(ConfigurationError, match="epoch="):
+            save(net, tmp_path / "c.npz", epoch=epoch)
+    sgd = lk.SGD(0.1, momentum=0.5)
+    net = trained_with(sgd)
+    sgd.state_of(net[0].W)["momentum_buffer"][0, 0] = np.inf
+    with pytest.raises(NonFiniteError, match=r"'momentum_buffer' of parameter '0\.W'"):
+        save(net, tmp_path / "c.npz", optimizer=sgd)
+    sgd.state_of(net[0].W)["momentum_buffer"] = np.zeros(5)
+    with pytest.raises(UnsavableLayerError, match="shaped like the parameter"):
+        save(net, tmp_path / "c.npz", optimizer=sgd)
+    assert not (tmp_path / "c.npz").exists()
+
+
+def set_state_entry(header, **entry):
+    header["optimizer"]["state"]["0.W"]["momentum_buffer"].update(entry)
+
+
+@pytest.mark.guarantee("files")
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda h: h.update(epoch=-1), "'epoch' is -1"),
+        (lambda h: h.update(epoch="3"), "'epoch' is 3"),
+        (lambda h: h.update(optimizer=[1]), "'optimizer' is"),
+        (lambda h: h["optimizer"].update(name=5), "'optimizer' is"),
+        (lambda h: set_state_entry(h, dtype="object"), "state 'momentum_buffer' of param"),
+        (lambda h: set_state_entry(h, shape=[3, 2]), "state 'momentum_buffer' of param"),
+        (lambda h: set_state_entry(h, shape=[2.0, 3]), "state 'momentum_buffer' of param"),
+        (lambda h: set_state_entry(h, shape=[2, True]), "state 'momentum_buffer' of param"),
+        (lambda h: set_state_entry(h, shape="23"), "state 'momentum_buffer' of param"),
+        (lambda h: h["optimizer"]["state"].update(x={}), "state for 'x', which is not a param"),
+        (lambda h: h["optimizer"].update(name="nothing"), "needs the optimizer 'nothing'"),
+        (lambda h: h["optimizer"]["config"].update(lr=-1), "cannot be built with the saved"),
+    ],
+)
+def test_crafted_optimizer_entries_are_model_file_errors(checkpoint_file, edit, fragment):
+    rewrite(checkpoint_file, edit)
+    with pytest.raises(ModelFileError, match=fragment):
+        load(checkpoint_file, with_optimizer=True)
+
+
+@pytest.mark.guarantee("files")
+def test_state_arrays_are_checked_like_parameters(checkpoint_file):
+    member = "__optimizer__.0.W.momentum_buffer"
+    rewrite(checkpoint_file, extra={member: np.full((2, 3), np.nan)})
+    with pytest.raises(ModelFileError, match="holds NaN or infinity"):
+        load(checkpoint_file, with_optimizer=True)
+    rewrite(checkpoint_file, extra={member: np.zeros((3, 2))})
+    with pytest.raises(ModelFileError, match="has shape"):
+        load(checkpoint_file, with_optimizer=True)
+    rewrite(checkpoint_file, drop=(member,))
+    with pytest.raises(ModelFileError, match=re.escape(f"state {member!r} is missing")):
+        load(checkpoint_file, with_optimizer=True)
+
+
+@pytest.mark.guarantee("files")
+def test_a_state_member_the_header_does_not_name_is_refused_unread(checkpoint_file):
+    rewrite(checkpoint_file, extra={"__optimizer__.0.W.exp_avg": np.zeros((2, 3))})
+    with pytest.raises(ModelFileError, match="arrays the model does not use"):
+        load(checkpoint_file)
+
+
+@pytest.mark.guarantee("files")
+def test_a_state_member_larger_than_declared_is_refused_before_inflating(checkpoint_file):
+    members = dict(members_of(checkpoint_file))
+    members["__optimizer__.0.W.momentum_buffer.npy"] = npy_bytes(np.zeros(2**21))
+    write_zip(checkpoint_file, members.items(), zipfile.ZIP_DEFLATED)
+    peak = inflated_peak(lambda: load(checkpoint_file, with_optimizer=True))
+    assert peak < 2**20
+
+
+def test_net_save_takes_the_optimizer_too(tmp_path):
+    sgd = lk.SGD(0.1, momentum=0.9)
+    net = trained_with(sgd)
+    net.save(tmp_path / "c.npz", optimizer=sgd, epoch=4)
+    assert load(tmp_path / "c.npz", with_optimizer=True).epoch == 4
+
+
+def test_with_optimizer_must_be_a_bool(model_file):
+    with pytest.raises(ConfigurationError, match="with_optimizer True or False"):
+        load(model_file, with_optimizer="yes")

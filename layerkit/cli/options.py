@@ -164,7 +164,9 @@ class _Component(click.ParamType):
         return _Spec(name, options)
 
     def _example(self) -> str:
-        return "huber:delta=0.5" if self.kind == "loss" else "leaky_relu:slope=0.1"
+        return {"loss": "huber:delta=0.5", "optimizer": "adam:lr=0.001"}.get(
+            self.kind or "", "leaky_relu:slope=0.1"
+        )
 
 
 def _option_value(text: str) -> Any:
@@ -199,15 +201,20 @@ def _option_value(text: str) -> Any:
 
 
 def _build_problem(kind: str, spec: _Spec) -> str | None:
-    """Why ``spec`` cannot be built as a registered ``kind``, or None when it can."""
+    """Why ``spec`` cannot be built as a registered ``kind``, or None when it can.
+
+    An optimizer is built with a stand-in ``lr=1`` when the spec has none: its learning rate
+    may come from ``--lr`` or the defaults, and SGD has no default of its own.
+    """
+    from .. import registry
     from ..errors import ConfigurationError, UnknownComponentError
-    from ..registry import activation, loss
 
     if kind == "activation" and spec.linear:
         return f"{spec.name!r} (a linear layer) is only for --output-activation"
-    build = activation if kind == "activation" else loss
+    build = getattr(registry, kind)
+    options = {"lr": 1.0, **spec.options} if kind == "optimizer" else spec.options
     try:
-        build(spec.name, **spec.options)
+        build(spec.name, **options)
     except UnknownComponentError as error:
         return str(error)
     except (ConfigurationError, TypeError, ValueError, OverflowError) as error:
@@ -224,6 +231,40 @@ LOSS = _Component("loss")
 """A registered loss, with options."""
 COMPONENT = _Component()
 """Any ``NAME[:OPTION=VALUE,...]``, looked up later (see `components._check_component`)."""
+OPTIMIZER = _Component("optimizer")
+"""A registered optimizer, with options (``adam:lr=0.001``)."""
+
+
+class _Names(click.ParamType):
+    """Comma-separated names of registered components of one ``kind``, each given once."""
+
+    name = "NAMES"
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> list[str]:
+        if isinstance(value, list):
+            return value
+        names = [part.strip() for part in str(value).split(",")]
+        if not all(names):
+            self.fail(
+                f"expected comma-separated {self.kind} names such as accuracy,mse, got "
+                f"{_shown(value)}",
+                param,
+                ctx,
+            )
+        for name in names:
+            if names.count(name) > 1:
+                self.fail(f"{name!r} is given twice in {_shown(value)}", param, ctx)
+            problem = _build_problem(self.kind, _Spec(name, {}))
+            if problem:
+                self.fail(problem, param, ctx)
+        return names
+
+
+METRICS = _Names("metric")
+"""Registered metrics by name: ``accuracy,mse``."""
 
 
 class _File(click.Path):

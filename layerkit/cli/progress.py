@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import click
 import numpy as np
@@ -23,12 +23,15 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 """The eight heights of a sparkline column, lowest first."""
 
 
-def epoch_reporter(epochs: int, *, quiet: bool) -> tuple[Callable[[int, float], None], object]:
-    """Return ``(report, bar)``: call ``report(epoch, mean_loss)`` after each epoch.
+def epoch_reporter(
+    epochs: int, *, quiet: bool
+) -> tuple[Callable[[int, float, Mapping[str, float] | None], None], object]:
+    """Return ``(report, bar)``: call ``report(epoch, mean_loss, extra)`` after each epoch.
 
     ``bar`` is the tqdm bar, a context manager to close it (a disabled one when there is no
     terminal or ``quiet`` is set). Each logged line reads ``epoch 20/200  epoch-mean loss
-    0.0123``: the mean over that epoch's mini-batches, taken while the weights changed.
+    0.0123``: the mean over that epoch's mini-batches, taken while the weights changed; then
+    each of ``extra`` by name (``val_loss 0.0145   accuracy 0.98``), as `fit` reports them.
     """
     from tqdm import tqdm
 
@@ -46,11 +49,12 @@ def epoch_reporter(epochs: int, *, quiet: bool) -> tuple[Callable[[int, float], 
     )
     width = len(str(epochs))
 
-    def report(epoch: int, value: float) -> None:
-        bar.set_postfix_str(f"epoch-mean loss {value:.5g}", refresh=False)
+    def report(epoch: int, value: float, extra: Mapping[str, float] | None = None) -> None:
+        more = "".join(f"   {name} {number:.4g}" for name, number in (extra or {}).items())
+        bar.set_postfix_str(f"epoch-mean loss {value:.5g}{more}", refresh=False)
         bar.update(1)
         if log_every and (epoch == 1 or epoch % log_every == 0):
-            click.echo(f"epoch {epoch:>{width}}/{epochs}   epoch-mean loss {value:.6g}")
+            click.echo(f"epoch {epoch:>{width}}/{epochs}   epoch-mean loss {value:.6g}{more}")
 
     return report, bar
 

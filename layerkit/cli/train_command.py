@@ -23,12 +23,19 @@ import numpy as np
 from .. import plotting, serialization
 from ..errors import ConfigurationError, UnknownComponentError
 from ..layer import Layer
+from ..registry import optimizer as build_optimizer
 from . import progress, render
 from .components import _check_component, _loss, _network
 from .data import BUILTIN as BUILTIN_DATA
 from .data import Dataset, load_dataset
-from .options import COMPONENT, SIZES, _check_writable, _Spec
-from .train_defaults import Defaults, check_loss_fits, choose, default_output
+from .options import COMPONENT, METRICS, OPTIMIZER, SIZES, _check_writable, _Spec
+from .train_defaults import (
+    Defaults,
+    adaptive_rates_text,
+    check_loss_fits,
+    choose,
+    default_output,
+)
 from .train_run import (
     _chance,
     _defaulted,
@@ -36,6 +43,9 @@ from .train_run import (
     _evaluate,
     _Evaluation,
     _judge,
+    _measured,
+    _metrics,
+    _optimizer_options,
     _Run,
     _Settings,
     _split,
@@ -55,6 +65,8 @@ MAX_PARAMETERS = 10_000_000
 MAX_STEP_VALUES = 50_000_000
 """Batch size × widest layer, at most: the activations one step keeps (400 MB in float64)."""
 PLOT_SUFFIXES = (".png",)
+LR_MOMENTUM = ("lr", "momentum")
+"""Optimizer options the settings line shows on their own, not in the optimizer's spec."""
 INPUT_SCALE = 10.0
 """Inputs larger than this saturate sigmoid units: a failed run then suggests scaling."""
 
@@ -146,16 +158,24 @@ class _Number(click.ParamType):
     help="Loss by name, e.g. cross_entropy or cross_entropy:from_logits=true.",
 )
 @click.option(
+    "--optimizer",
+    type=OPTIMIZER,
+    help="Optimizer by name, with options: e.g. adam or adam:lr=1e-3 [default: sgd, with "
+    "--momentum 0.9].",
+)
+@click.option(
     "--lr",
     type=_Number(0.0, None, low_open=True, high_open=False),
-    help="Learning rate η > 0 [default: chosen from the data set and how the loss's gradient "
-    "reaches the output: 1 through a sigmoid output with l2/huber (0.3 softmax), 0.1 for "
-    "cross-entropy or a linear output, 0.03 for l1; 2, 0.5, 0.1 and 0.03 for half_adder].",
+    help="Learning rate η > 0 [default: for sgd, chosen from the data set and how the loss's "
+    "gradient reaches the output: 1 through a sigmoid output with l2/huber (0.3 softmax), 0.1 "
+    "for cross-entropy or a linear output, 0.03 for l1; 2, 0.5, 0.1 and 0.03 for half_adder; "
+    f"{adaptive_rates_text()}; another optimizer's own default].",
 )
 @click.option(
     "--momentum",
     type=_Number(0.0, 1.0, low_open=False, high_open=True),
-    help="Momentum μ, 0 ≤ μ < 1 [default: 0.9].",
+    help="Momentum μ, 0 ≤ μ < 1, for an optimizer with a momentum option [default: 0.9 for "
+    "sgd, else the optimizer's own].",
 )
 @click.option(
     "--epochs",
@@ -167,6 +187,19 @@ class _Number(click.ParamType):
     "--batch-size",
     type=click.IntRange(min=1),
     help="Samples per step [default: 4 (all) for half_adder, else 16].",
+)
+@click.option(
+    "--metrics",
+    type=METRICS,
+    help="Metrics to report after each epoch and at the end, registered names separated by "
+    "commas: e.g. accuracy,mse [default: none].",
+)
+@click.option(
+    "--patience",
+    type=click.IntRange(0, MAX_EPOCHS),
+    help="Stop after this many epochs without a lower loss on the --validation data (on the "
+    "training data without it) and keep the weights of the best epoch [default: train every "
+    "epoch].",
 )
 @click.option(
     "--seed",
@@ -207,10 +240,13 @@ def train(
     activation: _Spec,
     output_activation: _Spec | None,
     loss: _Spec,
+    optimizer: _Spec | None,
     lr: float | None,
     momentum: float | None,
     epochs: int | None,
     batch_size: int | None,
+    metrics: list[str] | None,
+    patience: int | None,
     seed: int,
     dtype: str,
     save_path: Path | None,
@@ -241,7 +277,8 @@ def train(
     from_logits = bool(getattr(loss_function, "from_logits", False))
     output = output_activation or default_output(loss.name, from_logits, dataset)
     check_loss_fits(dataset, loss.name, from_logits, output)
-    defaults = choose(dataset, data in BUILTIN_DATA, loss.name, output)
+    trainer = optimizer or _Spec("sgd", {})
+    defaults = choose(dataset, data in BUILTIN_DATA, loss.name, output, trainer.name)
     encoded = _encode(dataset, loss.name, layers[-1] if layers else None)
     layers = _check_layers(layers, dataset, encoded, defaults, output)
 
@@ -250,22 +287,46 @@ def train(
     training, held_out = _split(dataset, validation, seed)
     batch = min(defaults.batch_size if batch_size is None else batch_size, len(training))
     if getattr(loss_function, "reduction", "mean") == "sum":
-        defaults = _summed(defaults, batch)
+        defaults = _summed(defaults, batch, trainer.name)
     settings = _Settings(
-        lr=defaults.lr if lr is None else lr,
-        momentum=defaults.momentum if momentum is None else momentum,
+        optimizer=trainer,
+        options=_optimizer_options(trainer, lr, momentum, defaults),
         epochs=defaults.epochs if epochs is None else epochs,
         batch_size=batch,
+        patience=patience,
     )
     _check_step_size(settings.batch_size, layers)
     model = _usage(lambda: _network(layers, activation, output, seed, dtype), "--activation")
+    updates = _usage(lambda: build_optimizer(trainer.name, **settings.options), "--optimizer")
 
     threshold = 0.0 if from_logits else 0.5  # where a 0/1 output flips, for the accuracy
-    run = _train(model, x[training], t[training], loss_function, settings, seed, quiet or as_json)
+    measures = _metrics(
+        metrics or [],
+        model,
+        x[training],
+        t[training],
+        threshold=threshold,
+        exact_match=dataset.task == "bits",
+    )
+    validation = None if held_out is None else (x[held_out], t[held_out])
+    run = _train(
+        model,
+        x[training],
+        t[training],
+        loss_function,
+        updates,
+        settings,
+        seed,
+        quiet or as_json,
+        validation,
+        list(measures.values()),
+    )
     after = _evaluate(model, loss_function, dataset, x, t, training, threshold)
-    held = None
+    measured = _measured(model, loss_function, measures, x[training], t[training])
+    held, held_measured = None, None
     if held_out is not None:
         held = _evaluate(model, loss_function, dataset, x, t, held_out, threshold)
+        held_measured = _measured(model, loss_function, measures, *validation)  # type: ignore[misc]
     chance = _chance(dataset, training)
     problem = _judge(run, after, chance, settings)
     largest = float(np.max(np.abs(x))) if x.size else 0.0
@@ -303,12 +364,14 @@ def train(
         "activation": str(activation),
         "output_activation": None if output.linear else str(output),
         "loss": str(loss),
+        "optimizer": str(trainer),
+        "optimizer_options": settings.options,
         "lr": settings.lr,
         "momentum": settings.momentum,
         "epochs": len(run.history),
         "batch_size": settings.batch_size,
         "seed": seed,
-        "defaults": _defaulted(lr, momentum, epochs, batch_size, output_activation),
+        "defaults": _defaulted(optimizer, lr, momentum, epochs, batch_size, output_activation),
         "defaults_reason": defaults.reason,
         "initial_loss": run.initial,
         "final_loss": after.loss,
@@ -316,7 +379,13 @@ def train(
         "chance_accuracy": chance,
         "held_out_loss": None if held is None else held.loss,
         "held_out_accuracy": None if held is None else held.accuracy,
+        "metrics": measured,
+        "held_out_metrics": held_measured,
+        "patience": patience,
+        "best_epoch": run.best_epoch,
+        "stopped_epoch": run.stopped_epoch,
         "epoch_losses": run.history,
+        "epoch_logs": run.logs,
         "seconds": run.seconds,
         "saved": None if save_path is None or problem else str(save_path),
         "plots": written,
@@ -558,6 +627,12 @@ def _print_summary(
             rows.append(["held-out accuracy",
                          _accuracy_text(held.accuracy, summary["held_out_samples"])
                          + " of the held-out data"])  # fmt: skip
+    for name, value in summary["metrics"].items():
+        held_value = (summary["held_out_metrics"] or {}).get(name)
+        held_text = "" if held_value is None else f", {held_value:.4g} on the held-out data"
+        rows.append([f"{name} (metric)", f"{value:.4g} on the training data{held_text}"])
+    if run.best_epoch is not None:
+        rows.append(["early stopping", _early_stopping_text(run, held is not None)])
     if summary["saved"] is not None:
         rows.append(["saved", summary["saved"]])
     if summary["plots"]:
@@ -574,6 +649,19 @@ def _print_summary(
             click.echo(f"  {_short(inputs)} → {_short(out)}  ({_short(np.asarray(wanted))})")
 
 
+def _early_stopping_text(run: _Run, validation: bool) -> str:
+    """Which epoch was best, when training stopped, and that the best weights were kept."""
+    assert run.best_epoch is not None
+    best = run.best_epoch
+    what = "held-out loss" if validation else "epoch-mean loss"
+    value = (run.logs["val_loss"] if validation else run.history)[best - 1]
+    if run.stopped_epoch is None:
+        ran = f"all {len(run.history)} epochs ran"
+    else:
+        ran = f"stopped after epoch {run.stopped_epoch}"
+    return f"epoch {best} had the lowest {what} ({value:.6g}); {ran}, epoch {best}'s weights kept"
+
+
 def _short(values: np.ndarray) -> str:
     """``[0.0116, 1e+300]``: three significant digits, an exponent only where needed."""
     return "[" + ", ".join(f"{value:.3g}" for value in np.ravel(values)) + "]"
@@ -588,14 +676,21 @@ def _accuracy_text(accuracy: float, samples: int) -> str:
 
 
 def _settings_text(summary: dict[str, Any], epochs: int, defaults: Defaults) -> str:
-    """``lr 0.1 (given); momentum 0.9, epochs 300, batch 16 (defaults for ...)``."""
+    """``adam, lr 0.1 (given); epochs 300, batch 16 (defaults for ...)``."""
+    name, _, options = summary["optimizer"].partition(":")
+    others = [part for part in options.split(",") if part and part.split("=")[0] not in LR_MOMENTUM]
     values = {
+        "optimizer": ":".join([name, ",".join(others)]) if others else name,
         "lr": f"lr {summary['lr']:.4g}",
-        "momentum": f"momentum {summary['momentum']:.4g}",
+        "momentum": f"momentum {summary['momentum'] or 0:.4g}",
         "epochs": f"epochs {epochs}",
         "batch_size": f"batch {summary['batch_size']}",
     }
+    if summary["momentum"] is None:  # an optimizer without one
+        del values["momentum"]
     chosen = summary["defaults"]
+    if "optimizer" in chosen:  # SGD, as before --optimizer existed: its momentum says so
+        del values["optimizer"]
     given = [text for name, text in values.items() if name not in chosen]
     default = [text for name, text in values.items() if name in chosen]
     if "output_activation" in chosen:

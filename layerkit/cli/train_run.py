@@ -11,23 +11,28 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
 
 from .. import datasets
+from ..callbacks import Callback
+from ..epoch_metrics import evaluate
 from ..errors import TrainingDivergedError
 from ..layer import Layer
 from ..loss import Loss
-from ..optim import SGD
+from ..metric import Metric
+from ..optim import Optimizer
 from ..training import fit
 from . import progress
 from .components import LABEL_LOSSES
 from .data import Dataset
 from .options import _Spec
-from .train_defaults import Defaults
+from .train_defaults import ADAPTIVE_RATES, Defaults
 
 EVALUATION_CHUNK = 1024
 """Samples per forward pass when the loss and accuracy are computed after training."""
@@ -82,8 +87,14 @@ def _split(
     return np.setdiff1d(everything, held_out), held_out
 
 
-def _summed(defaults: Defaults, batch_size: int) -> Defaults:
-    """A loss summed over the batch has gradients ``batch_size`` times the mean's."""
+def _summed(defaults: Defaults, batch_size: int, optimizer: str) -> Defaults:
+    """A loss summed over the batch has gradients ``batch_size`` times the mean's.
+
+    An adaptive optimizer (`ADAPTIVE_RATES`) divides each step by the gradient's own size,
+    so its rate stays as it is.
+    """
+    if optimizer in ADAPTIVE_RATES:
+        return defaults
     return dataclasses.replace(
         defaults,
         lr=defaults.lr / batch_size,
@@ -93,24 +104,134 @@ def _summed(defaults: Defaults, batch_size: int) -> Defaults:
 
 @dataclass(frozen=True)
 class _Settings:
-    lr: float
-    momentum: float
+    optimizer: _Spec
+    """The optimizer as given (``sgd`` when not), for the summary."""
+    options: dict[str, Any]
+    """Every option the optimizer is built with: its spec's, ``lr`` and ``momentum``."""
     epochs: int
     batch_size: int
+    patience: int | None = None
+
+    @property
+    def lr(self) -> float:
+        return float(self.options["lr"])
+
+    @property
+    def momentum(self) -> float | None:
+        momentum = self.options.get("momentum")
+        return None if momentum is None else float(momentum)
+
+
+def _optimizer_options(
+    spec: _Spec, lr: float | None, momentum: float | None, defaults: Defaults
+) -> dict[str, Any]:
+    """The options to build ``spec``'s optimizer with, refusing what contradicts itself.
+
+    ``--lr`` and ``lr=`` in the spec both set the learning rate, as ``--momentum`` and
+    ``momentum=`` the momentum: giving both is a usage error, and so is ``--momentum`` for an
+    optimizer without that option. SGD gets the default momentum; another optimizer keeps
+    its own default for every option but the learning rate.
+    """
+    options = dict(spec.options)
+    for flag, name, value in (("--lr", "lr", lr), ("--momentum", "momentum", momentum)):
+        if value is not None and name in options:
+            what = "learning rate" if name == "lr" else name
+            raise click.UsageError(
+                f"{flag} and {name}= in --optimizer {spec} both set the {what}; give one"
+            )
+    if momentum is not None and not _takes(spec.name, "momentum"):
+        raise click.UsageError(
+            f"--momentum does not apply to the optimizer {spec.name!r}, which has no momentum "
+            f"option"
+        )
+    options.setdefault("lr", defaults.lr if lr is None else lr)
+    if momentum is not None:
+        options["momentum"] = momentum
+    elif defaults.momentum is not None and spec.name == "sgd":
+        options.setdefault("momentum", defaults.momentum)
+    return options
+
+
+def _takes(optimizer: str, option: str) -> bool:
+    """Whether the registered ``optimizer``'s constructor has the parameter ``option``."""
+    import inspect
+
+    from ..registry import optimizers
+
+    component = optimizers().get(optimizer)
+    return component is not None and option in inspect.signature(component.cls).parameters
 
 
 def _defaulted(
+    optimizer: _Spec | None,
     lr: float | None,
     momentum: float | None,
     epochs: int | None,
     batch_size: int | None,
     output: _Spec | None,
 ) -> list[str]:
-    """The names of the settings the command line left out, to be chosen."""
-    given = {"lr": lr, "momentum": momentum, "epochs": epochs, "batch_size": batch_size}
-    return [name for name, value in given.items() if value is None] + (
-        ["output_activation"] if output is None else []
-    )
+    """The names of the settings the command line left out, to be chosen.
+
+    The momentum is a setting only of SGD, which gets a default one.
+    """
+    spec = optimizer or _Spec("sgd", {})
+    left_out = {
+        "optimizer": optimizer is None,
+        "lr": lr is None and "lr" not in spec.options,
+        "momentum": spec.name == "sgd" and momentum is None and "momentum" not in spec.options,
+        "epochs": epochs is None,
+        "batch_size": batch_size is None,
+        "output_activation": output is None,
+    }
+    return [name for name, chosen in left_out.items() if chosen]
+
+
+def _metrics(
+    names: list[str],
+    model: Layer,
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    threshold: float,
+    exact_match: bool,
+) -> dict[str, Metric]:
+    """The metrics named by ``--metrics``, each checked on the untrained model's first batch.
+
+    A metric with a ``threshold`` or ``exact_match`` option gets the accuracy row's: the
+    output's threshold (0 for a loss on logits), and whether a sample of several 0/1 targets
+    counts only with every output right (the row counts so). So ``--metrics accuracy`` gives
+    the row's number. A metric that cannot measure these targets is a usage error.
+    """
+    import inspect
+
+    from ..errors import LayerkitError
+    from ..registry import metric, metrics
+
+    built: dict[str, Metric] = {}
+    for name in names:
+        takes = inspect.signature(metrics()[name].cls).parameters
+        matching = {"threshold": threshold, "exact_match": exact_match}
+        built[name] = metric(name, **{key: matching[key] for key in matching if key in takes})
+        with np.errstate(all="ignore"):
+            try:
+                built[name](model(x[:EVALUATION_CHUNK]), t[:EVALUATION_CHUNK])
+            except LayerkitError as error:
+                raise click.BadParameter(
+                    f"the metric {name!r} cannot measure these outputs and targets: {error}",
+                    param_hint="'--metrics'",
+                ) from None
+    return built
+
+
+def _measured(
+    model: Layer, loss: Loss, metrics: dict[str, Metric], x: np.ndarray, t: np.ndarray
+) -> dict[str, float]:
+    """Each metric over all of ``x`` and ``t``, with the model as it is now."""
+    if not metrics:
+        return {}
+    with np.errstate(all="ignore"):
+        found = evaluate(model, loss, metrics, x, t)
+    return {name: found[name] for name in metrics}
 
 
 # ---------------------------------------------------------------------- training
@@ -120,6 +241,28 @@ class _Run:
     history: list[float]
     seconds: float
     diverged: str | None = None
+    logs: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    """Every other number `fit` reported per epoch: ``val_loss``, each metric, ..."""
+    best_epoch: int | None = None
+    """With --patience, the epoch whose weights were kept."""
+    stopped_epoch: int | None = None
+    """With --patience, the epoch after which training stopped early, or None."""
+
+
+class _Progress(Callback):
+    """Records each epoch's numbers and reports them to the progress bar or log."""
+
+    def __init__(self, report: Callable[..., None]) -> None:
+        self.report = report
+        self.history: list[float] = []
+        self.logs: dict[str, list[float]] = {}
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self.history.append(logs["loss"])
+        extra = {name: value for name, value in logs.items() if name != "loss"}
+        for name, value in extra.items():
+            self.logs.setdefault(name, []).append(value)
+        self.report(epoch, logs["loss"], extra)
 
 
 def _train(
@@ -127,42 +270,46 @@ def _train(
     x: np.ndarray,
     t: np.ndarray,
     loss: Loss,
+    optimizer: Optimizer,
     settings: _Settings,
     seed: int,
     quiet: bool,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    metrics: Sequence[Metric] = (),
 ) -> _Run:
-    history: list[float] = []
     report, bar = progress.epoch_reporter(settings.epochs, quiet=quiet)
-
-    def record(epoch: int, value: float) -> None:
-        history.append(value)
-        report(epoch, value)
-
+    recorder = _Progress(report)
     with np.errstate(all="ignore"):
         initial = _loss_of(model, loss, x, t)
     started = time.perf_counter()
-    diverged = None
+    diverged, best, stopped = None, None, None
     try:
         with bar:  # type: ignore[attr-defined]
-            fit(
+            history = fit(
                 model,
                 x,
                 t,
                 loss=loss,
-                optimizer=SGD(lr=settings.lr, momentum=settings.momentum),
+                optimizer=optimizer,
                 epochs=settings.epochs,
                 batch_size=settings.batch_size,
                 seed=seed,
-                callback=record,
+                validation_data=validation,
+                metrics=list(metrics),
+                patience=settings.patience,
+                callbacks=[recorder],
             )
+        best, stopped = history.best_epoch, history.stopped_epoch
     except TrainingDivergedError:
-        diverged = f"the loss diverged in epoch {len(history) + 1} (it became infinite or NaN)"
+        epoch = len(recorder.history) + 1
+        diverged = f"the loss diverged in epoch {epoch} (it became infinite or NaN)"
     except MemoryError:
         raise click.ClickException(
             "not enough memory to train this network on this data: use smaller --layers, "
             "--batch-size or --samples"
         ) from None
-    return _Run(initial, history, time.perf_counter() - started, diverged)
+    seconds = time.perf_counter() - started
+    return _Run(initial, recorder.history, seconds, diverged, recorder.logs, best, stopped)
 
 
 def _loss_of(model: Layer, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:

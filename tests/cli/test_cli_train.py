@@ -486,9 +486,13 @@ def test_default_output_activation_follows_the_loss(layerkit):
 def test_help_says_how_each_default_is_chosen(layerkit):
     text = " ".join(layerkit("train", "--help").out.split())
     for fragment in (
-        "[default: chosen from the data set",
+        "[default: for sgd, chosen from the data set",
         "softmax for cross_entropy",
-        "[default: 0.9]",
+        "[default: 0.9 for sgd",
+        "[default: sgd, with --momentum 0.9]",
+        "0.03 for adam, adamw and rmsprop, 0.3 for adagrad",
+        "--metrics NAMES",
+        "--patience INTEGER RANGE",
         "[default: 1000 for half_adder",
         "[default: 4 (all) for half_adder, else 16]",
         "[default: half_adder]",

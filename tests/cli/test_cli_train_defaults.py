@@ -105,3 +105,24 @@ def test_the_default_run_is_the_derivations_network_and_fast():
     assert code == 0 and summary["layers"] == [2, 3, 2] and summary["accuracy"] == 1.0
     assert (summary["activation"], summary["output_activation"]) == ("sigmoid", "sigmoid")
     assert summary["seconds"] < 5
+
+
+ADAPTIVE = ["adam", "adamw", "rmsprop", "adagrad"]
+"""The first-party optimizers with a default learning rate of their own (`ADAPTIVE_RATES`)."""
+
+
+@pytest.mark.parametrize("optimizer", ADAPTIVE)
+@pytest.mark.parametrize("data", ["half_adder", *GENERATED])
+def test_another_optimizer_without_lr_trains_every_data_set(optimizer, data):
+    """``--optimizer adam`` and nothing else: the default network and loss, each data set at
+    its full size, must pass the verdict well above chance (the grid behind the rates is in
+    train_defaults.py; there every hidden activation and loss also trained on 32 samples)."""
+    from layerkit.registry import optimizers
+
+    if optimizer not in optimizers():
+        pytest.skip(f"the optimizer {optimizer!r} is not registered (layerkit-optimizers)")
+    code, summary, error = train("--data", data, "--optimizer", optimizer)
+    assert code == 0 and summary["ok"], error
+    assert summary["final_loss"] < summary["initial_loss"] / 2
+    assert summary["accuracy"] >= well_above(summary["chance_accuracy"], data)
+    assert "lr" in summary["defaults"] and summary["momentum"] is None
