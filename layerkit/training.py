@@ -241,7 +241,7 @@ def fit(
     # Overflow inside the network is not warned about: it is caught below as divergence.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(initial_epoch + 1, epochs + 1):
-            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            order = _sample_order(rng, len(x), shuffle)
             logs = run.epoch(epoch, order, last=epoch == epochs)
             history.record(epoch, logs)
             if run.stop_after(epoch, logs):
@@ -411,6 +411,18 @@ class _Diverged(Exception):
             if start is not None
             else "at the end of the epoch's steps"
         )
+
+
+def _sample_order(rng: np.random.Generator, samples: int, shuffle: bool) -> np.ndarray:
+    """The epoch's order of the samples: ``rng.permutation(samples)``, or 0, 1, … unshuffled.
+
+    In int32 when the count fits: shuffling an int32 ``arange`` draws the same random numbers
+    as ``rng.permutation`` and gives the same order, in half the memory.
+    """
+    order = np.arange(samples, dtype=np.int32 if samples <= np.iinfo(np.int32).max else np.int64)
+    if shuffle:
+        rng.shuffle(order)
+    return order
 
 
 class _Snapshot:

@@ -23,7 +23,11 @@ from .sequential import Sequential
 from .validation import Array, as_float_array
 
 TARGET_CHUNK = 8192
-"""Samples per loss call when every target is checked before training."""
+"""Samples of the validation data run through the model when it is checked before training."""
+
+TARGET_OUTPUTS = 2**15
+"""Outputs per loss call (128 KiB of float32) when every target is checked before training:
+the check then needs less memory than a training step of a usual batch."""
 
 
 def components(model: object, loss: object, optimizer: object) -> tuple[Loss, Optimizer]:
@@ -236,8 +240,9 @@ def _check_batches(
         )
     if y.ndim == 0:
         raise ShapeError(f"fit expects the model to return one output per sample, got {y}")
-    for start in range(0, len(x), TARGET_CHUNK):
-        targets = t[start : start + TARGET_CHUNK]
+    chunk = max(1, TARGET_OUTPUTS // y[:1].size)  # samples per call
+    for start in range(0, len(x), chunk):
+        targets = t[start : start + chunk]
         loss.forward(np.repeat(y[:1], len(targets), axis=0), targets)
     for name, metric in metrics.items():
         measured = metric.forward(y, t[:batch_size])

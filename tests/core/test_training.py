@@ -93,6 +93,40 @@ def test_fit_ends_where_the_plain_loop_of_backward_and_step_ends(xor_data, momen
         np.testing.assert_array_equal(a.value, b.value, err_msg=a.name)
 
 
+@pytest.mark.parametrize("samples", [1, 2, 7, 64, 60_000])
+def test_the_epoch_order_is_rng_permutation_in_int32(samples):
+    """fit's order of the samples is rng.permutation(samples), the documented draw, and leaves
+    the generator where rng.permutation does; it is kept in int32, half the memory."""
+    from layerkit.training import _sample_order
+
+    ours, reference = np.random.default_rng(3), np.random.default_rng(3)
+    for _ in range(2):  # two epochs
+        order = _sample_order(ours, samples, True)
+        np.testing.assert_array_equal(order, reference.permutation(samples))
+        assert order.dtype == np.int32
+    assert ours.random() == reference.random()
+    np.testing.assert_array_equal(_sample_order(ours, samples, False), np.arange(samples))
+
+
+def test_the_check_of_every_target_calls_the_loss_on_small_chunks():
+    """Before training, fit checks every target against the loss in chunks of at most
+    2**15 outputs, so that the check needs no more memory than a training step."""
+    outputs_per_call = []
+
+    class Recording(lk.L2Loss):
+        def forward(self, y, t):
+            outputs_per_call.append(np.size(y))
+            return super().forward(y, t)
+
+    x, t = np.zeros((20_000, 2)), np.zeros((20_000, 10))
+    net = lk.Sequential(lk.Dense(2, 10, seed=0), lk.Sigmoid())
+    lk.fit(net, x, t, loss=Recording(), optimizer=lk.SGD(0.1), batch_size=64, seed=0)
+    steps = -(-20_000 // 64)
+    first_batch, *checks = outputs_per_call[:-steps]  # then one call per step
+    assert first_batch == 64 * 10
+    assert max(checks) <= 2**15 and sum(checks) == 20_000 * 10
+
+
 def test_another_seed_trains_differently(xor_data):
     """Another seed visits the samples in another order, so the weights differ."""
     first, other = train_on_xor(xor_data, seed=7), train_on_xor(xor_data, seed=8)

@@ -43,6 +43,31 @@ def test_class_indices_equal_one_hot(from_logits):
     np.testing.assert_array_equal(by_index.backward(), by_row.backward())
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64])
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_class_indices_of_any_integer_dtype_and_one_sample_equal_one_hot(from_logits, dtype):
+    """Class indices take their own path (no conversion to float, no put_along_axis) and
+    give the loss and gradient of one-hot rows bit for bit, also for a single sample."""
+    y = (LOGITS if from_logits else P).astype(np.float32)
+    by_index, by_row = CrossEntropy(from_logits=from_logits), CrossEntropy(from_logits=from_logits)
+    assert by_index(y, INDICES.astype(dtype)) == by_row(y, ONE_HOT)
+    np.testing.assert_array_equal(by_index.backward(), by_row.backward())
+    assert by_index(y[1], np.array(2, dtype)) == by_row(y[1], ONE_HOT[1])
+    np.testing.assert_array_equal(by_index.backward(), by_row.backward())
+
+
+@pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy(), L1Loss(), HuberLoss()])
+def test_backward_builds_no_message_when_forward_ran(loss, monkeypatch):
+    """The check that forward ran builds its message (the loss's repr) only when it fails:
+    the backward of every training step pays nothing for it."""
+    y = np.full((2, 3), 0.5)
+    loss(y, np.eye(3)[[0, 2]] if isinstance(loss, CrossEntropy) else np.ones((2, 3)))
+    calls = []
+    monkeypatch.setattr(type(loss), "__repr__", lambda self: calls.append(self) or "loss")
+    loss.backward()
+    assert calls == []
+
+
 def test_cross_entropy_single_sample_with_a_class_index():
     loss = CrossEntropy()
     assert loss(P[0], 0) == pytest.approx(-math.log(0.7), rel=1e-12)

@@ -141,3 +141,16 @@ def test_a_step_allocates_no_array(make, path):
     finally:
         tracemalloc.stop()
     assert peak < value.nbytes / 10, f"{peak} bytes allocated for a {value.nbytes}-byte parameter"
+
+
+@pytest.mark.parametrize("make", [Adam, AdamW], ids=["Adam", "AdamW"])
+def test_adam_on_the_fused_path_works_in_the_gradient_it_formed(make):
+    """On fit's path the gradient arrives as the product it forms in a kept array, free to
+    overwrite: Adam computes its step there and keeps no second array of the parameter's size,
+    so training with it needs the memory of the hand-written update."""
+    optimizer = make(lr=0.01)
+    value, left, right = np.ones((196, 128)), np.ones((196, 32)), np.full((32, 128), 0.01)
+    for _ in range(2):
+        optimizer.update_product(value, left, right)
+    kept = sum(array.nbytes for array in vars(optimizer).get("_scratch", {}).values())
+    assert kept == value.nbytes

@@ -35,8 +35,12 @@ def positive_float(value: object, who: str, name: str) -> float:
     return float(value)  # a Python float: it keeps float32 arrays float32
 
 
-def check_forward_ran(who: str, cached: object) -> None:
-    """Raise `BackwardBeforeForwardError` if ``forward`` has not cached anything yet."""
+def check_forward_ran(who: object, cached: object) -> None:
+    """Raise `BackwardBeforeForwardError` if ``forward`` has not cached anything yet.
+
+    ``who`` is the loss itself: its repr goes into the message only when there is one, so
+    the check costs nothing on every ``backward`` that follows a ``forward``.
+    """
     if cached is None:
         raise BackwardBeforeForwardError(
             f"{who}.backward was called before forward: call forward(y, t) first"

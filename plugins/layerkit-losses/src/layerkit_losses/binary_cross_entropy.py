@@ -84,7 +84,7 @@ class BinaryCrossEntropy(CrossEntropyBase):
 
     def backward(self) -> Array:
         """Return ∂L/∂y: ``σ(z) − t`` from logits, ``(p − t) / (p (1 − p))`` otherwise."""
-        check_forward_ran(repr(self), self._p)
+        check_forward_ran(self, self._p)
         p, t = self._p, self._t
         if self.from_logits:
             grad = p - t

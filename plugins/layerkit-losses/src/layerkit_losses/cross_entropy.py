@@ -86,6 +86,8 @@ class CrossEntropy(CrossEntropyBase):
            [ 0.5 , -0.5 ]])
     """
 
+    _from_labels = False  # whether the last targets were class indices (so one-hot rows)
+
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return −Σ t log p, averaged or summed over the batch."""
         y = as_float_array(y, self, name="prediction y")
@@ -94,30 +96,37 @@ class CrossEntropy(CrossEntropyBase):
                 f"{self!r} expects prediction y with at least one sample and one class, of shape "
                 f"(classes,) or (batch, classes), got shape {y.shape}"
             )
-        t = self._one_hot(y, t)
+        labels = _class_indices(y, t)
+        self._from_labels = labels is not None
+        t = _one_hot_of(y, labels) if labels is not None else self._one_hot(y, t)
         if self.from_logits:
             # Every exponent is <= 0; one below the dtype's range (1e308 − (−1e308)) is −inf,
             # whose exponential, 0, is the right probability.
             with np.errstate(over="ignore"):
                 shifted = y - y.max(axis=-1, keepdims=True)
-            log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
             p, inside = np.exp(log_p), None  # softmax(z)
         else:
             p = np.clip(y, EPSILON, 1.0)
             inside = (y >= EPSILON) & (y <= 1.0)  # where the clip left y alone
             log_p = np.log(p)
+        scale = self._batch_scale(y)
         loss = -float(np.vdot(t, log_p))
         if math.isfinite(loss):
-            loss *= self._batch_scale(y)
+            loss *= scale
         else:  # a logit so far below its row's largest that log p = −inf, or overflow
             loss = self._reduce(_terms(y, t, log_p))  # refuses a loss that does not fit
-        self._p, self._t, self._inside, self._scale = p, t, inside, self._batch_scale(y)
+        self._p, self._t, self._inside, self._scale = p, t, inside, scale
         return loss
 
     def backward(self) -> Array:
         """Return ∂L/∂y: ``softmax(z) − t`` from logits, ``−t / p`` from probabilities."""
-        check_forward_ran(repr(self), self._p)
+        check_forward_ran(self, self._p)
         p, t = self._p, self._t
+        if self.from_logits and self._from_labels:  # one-hot rows: p · Σⱼ tⱼ − t = p − t
+            grad = p - t
+            grad *= self._scale
+            return grad
         if self.from_logits:
             grad = p * t.sum(axis=-1, keepdims=True) - t  # Σⱼ tⱼ = 1 for one-hot: p − t
         else:
@@ -159,6 +168,26 @@ class CrossEntropy(CrossEntropyBase):
         one_hot = np.zeros_like(y)
         np.put_along_axis(one_hot, indices[..., np.newaxis], 1.0, axis=-1)
         return one_hot
+
+
+def _class_indices(y: Array, t: ArrayLike) -> np.ndarray | None:
+    """``t`` if it is an integer array of class indices for ``y``, each in range, else None.
+
+    The cheap test of the usual case; anything else takes the general path, which converts
+    the targets to one-hot rows and says what is wrong with them.
+    """
+    if type(t) is not np.ndarray or t.dtype.kind not in "iu" or t.shape != y.shape[:-1]:
+        return None
+    if t.size and (t.min() < 0 or t.max() >= y.shape[-1]):
+        return None
+    return t
+
+
+def _one_hot_of(y: Array, labels: np.ndarray) -> Array:
+    """One-hot rows of ``y``'s shape and dtype for in-range class indices."""
+    rows = np.zeros((labels.size, y.shape[-1]), y.dtype)
+    rows[np.arange(labels.size), labels.reshape(-1)] = 1.0
+    return rows.reshape(y.shape)
 
 
 def _terms(z: Array, t: Array, log_p: Array) -> Array:

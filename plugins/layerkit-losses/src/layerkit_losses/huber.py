@@ -74,7 +74,7 @@ class HuberLoss(Loss):
 
     def backward(self) -> Array:
         """Return ∂L/∂y = clip(y − t, −δ, δ), divided by the batch size when averaging."""
-        check_forward_ran(repr(self), self._difference)
+        check_forward_ran(self, self._difference)
         delta = self._delta_for(self._difference.dtype)
         return np.clip(self._difference, -delta, delta) * self._scale
 

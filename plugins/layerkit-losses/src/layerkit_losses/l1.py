@@ -57,5 +57,5 @@ class L1Loss(Loss):
 
     def backward(self) -> Array:
         """Return ∂L/∂y = sign(y − t), divided by the batch size when averaging."""
-        check_forward_ran(repr(self), self._sign)
+        check_forward_ran(self, self._sign)
         return self._sign * self._scale

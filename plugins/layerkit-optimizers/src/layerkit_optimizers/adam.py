@@ -87,8 +87,10 @@ class Adam(ReusingOptimizer):
     def update(self, value: Array, grad: Array, *, overwrite_grad: bool = False) -> None:
         """Apply one Adam step to the parameter array ``value``, in place.
 
-        ``grad`` is read, never written, whatever ``overwrite_grad`` says; the work is done
-        in arrays the optimizer keeps (one of ``value``'s size, two with weight decay).
+        With ``overwrite_grad`` (`fit`'s fused path) the step is computed in ``grad`` itself
+        once it has been read for the last time, so training keeps no work array; otherwise
+        ``grad`` is only read and the work is done in an array the optimizer keeps (two with
+        weight decay).
         """
         beta1, beta2 = self.betas
         state = self.state_of(value)
@@ -98,24 +100,27 @@ class Adam(ReusingOptimizer):
             state["exp_avg_sq"] = np.zeros_like(value)
             if self.amsgrad:
                 state["max_exp_avg_sq"] = np.zeros_like(value)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        state["step"] += 1
-        t = int(state["step"])
-        work = scratch(self, value)
+        m, v, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        t = step.item() + 1  # t ← t + 1 in the 0-d array: a tenth of the time of `step += 1`
+        step[()] = t
 
         if self.weight_decay and self.decoupled_weight_decay:
             value *= 1.0 - self.lr * self.weight_decay  # θ ← θ − γλθ  (AdamW)
         elif self.weight_decay:
+            decay = np.multiply(value, self.weight_decay, out=scratch(self, value))
             decayed = grad if overwrite_grad else scratch(self, value, slot=1)
-            np.multiply(value, self.weight_decay, out=work)
-            grad = np.add(grad, work, out=decayed)  # g ← g + λθ
+            grad = np.add(grad, decay, out=decayed)  # g ← g + λθ
+            overwrite_grad = True  # g is in a work array now
 
         # --8<-- [start:adam-step]
-        m *= beta1  # m ← β₁m
-        m += np.multiply(grad, 1.0 - beta1, out=work)  #     + (1 − β₁)g
-        v *= beta2  # v ← β₂v
+        m -= grad  # m ← β₁m + (1 − β₁)g, computed as g + β₁(m − g), which needs no work array
+        m *= beta1
+        m += grad
+        work = grad if overwrite_grad else scratch(self, value)  # g is read for the last time
         work = np.multiply(grad, grad, out=work)
-        v += np.multiply(work, 1.0 - beta2, out=work)  #     + (1 − β₂)g²
+        work *= 1.0 - beta2
+        v *= beta2  # v ← β₂v + (1 − β₂)g²
+        v += work
         if self.amsgrad:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max
 
