@@ -649,3 +649,21 @@ def test_plugin_guide_loss_uses_the_public_batch_helpers() -> None:
     loss = guide[start : guide.index("@layerkit.hookimpl", start)]
     assert "self.batch_scale(y)" in loss and "self.reduce(" in loss
     assert "len(y)" not in loss, "the guide's loss re-implements the batch scale"
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\t]")
+"""Control characters (tabs too): in a text source they are an escape gone wrong, as when
+"\\frac" or "\\beta" is written into a Python string that is not raw and becomes \\f or \\b."""
+
+
+def test_no_text_source_holds_control_characters():
+    suffixes = {".md", ".py", ".yml", ".toml", ".txt", ".css", ".js", ".html", ".cfg"}
+    skipped = {".venv", "site", ".git", "node_modules", "vendor", "__pycache__"}
+    found = []
+    for path in REPO_ROOT.rglob("*"):
+        if path.suffix not in suffixes or skipped & set(path.relative_to(REPO_ROOT).parts):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if CONTROL.search(line):
+                found.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()[:60]!r}")
+    assert not found, "control characters (an escape gone wrong?):\n" + "\n".join(found)
