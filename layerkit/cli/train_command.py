@@ -629,8 +629,8 @@ def _print_summary(
                          + " of the held-out data"])  # fmt: skip
     for name, value in summary["metrics"].items():
         held_value = (summary["held_out_metrics"] or {}).get(name)
-        held_text = "" if held_value is None else f", {held_value:.4g} on the held-out data"
-        rows.append([f"{name} (metric)", f"{value:.4g} on the training data{held_text}"])
+        held_text = "" if held_value is None else f", {held_value:.4f} on the held-out data"
+        rows.append([f"{name} (metric)", f"{value:.4f} on the training data{held_text}"])
     if run.best_epoch is not None:
         rows.append(["early stopping", _early_stopping_text(run, held is not None)])
     if summary["saved"] is not None:
