@@ -88,27 +88,48 @@ class Optimizer:
     ) -> None:
         """Replace the kept state with ``state`` (from `state_dict`) for ``model``'s parameters.
 
-        Raises `ConfigurationError` naming the entry when ``state`` names a parameter the
-        model does not have, or holds an array whose shape fits neither the parameter nor a
-        scalar; nothing is changed then.
+        Raises `ConfigurationError` naming the entry when ``state`` is not a dict of dicts of
+        arrays, names a parameter the model does not have, or holds an array that is not
+        numeric, not finite, or of a shape that fits neither the parameter nor a scalar;
+        nothing is changed then.
         """
         parameters = {parameter.name: parameter for parameter in _parameters_of(model, self)}
+        who = f"{self!r} cannot load"
+        if not isinstance(state, dict):
+            raise ConfigurationError(
+                f"{who} state {_shown(state)}: it expects a dict from state_dict(), "
+                f"{{parameter name: {{state name: array}}}}"
+            )
         loaded: list[tuple[Array, dict[str, Array]]] = []
         for name, entries in state.items():
             parameter = parameters.get(name)
             if parameter is None:
                 raise ConfigurationError(
-                    f"{self!r} cannot load state for parameter {name!r}: the model has "
+                    f"{who} state for parameter {_shown(name)}: the model has "
                     f"{', '.join(map(repr, parameters)) or 'no parameters'}"
+                )
+            if not isinstance(entries, dict):
+                raise ConfigurationError(
+                    f"{who} state of parameter {name!r}: expected a dict of arrays, got "
+                    f"{_shown(entries)}"
                 )
             arrays = {}
             for key, array in entries.items():
-                array = np.asarray(array)
+                where = f"{who} state {_shown(key)} of parameter {name!r}:"
+                try:
+                    array = np.asarray(array)
+                except (TypeError, ValueError) as error:
+                    raise ConfigurationError(f"{where} {error}") from error
+                if array.dtype.kind not in "fiu":
+                    raise ConfigurationError(
+                        f"{where} expected numbers, got {_shown(array)} of dtype {array.dtype}"
+                    )
                 if array.shape not in ((), parameter.value.shape):
                     raise ConfigurationError(
-                        f"{self!r} cannot load state {key!r} of parameter {name!r}: it has "
-                        f"shape {array.shape}, the parameter {parameter.value.shape}"
+                        f"{where} it has shape {array.shape}, the parameter {parameter.value.shape}"
                     )
+                if array.dtype.kind == "f" and not np.isfinite(array).all():
+                    raise ConfigurationError(f"{where} it holds NaN or infinity")
                 dtype = parameter.value.dtype if array.dtype.kind == "f" else array.dtype
                 arrays[key] = np.array(array, dtype=dtype)  # a copy, in the parameter's dtype
             loaded.append((parameter.value, arrays))
@@ -371,3 +392,8 @@ def _refuse_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
 
 def _is_real(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"

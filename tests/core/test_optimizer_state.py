@@ -88,6 +88,12 @@ def test_loaded_state_takes_the_parameters_dtype():
     [
         ({"V": {"momentum_buffer": np.zeros((3, 2))}}, "parameter 'V': the model has 'W', 'b'"),
         ({"W": {"momentum_buffer": np.zeros((2, 3))}}, r"shape \(2, 3\), the parameter \(3, 2\)"),
+        ({"W": {"momentum_buffer": "abc"}}, "expected numbers, got array\\('abc'"),
+        ({"W": {"momentum_buffer": [[1, 2], [3]]}}, "'momentum_buffer' of parameter 'W'"),
+        ({"W": {"momentum_buffer": np.full((3, 2), np.nan)}}, "NaN or infinity"),
+        ({"W": 5}, "state of parameter 'W': expected a dict of arrays, got 5"),
+        ([("W", {})], "expects a dict from state_dict"),
+        ({"W": {"momentum_buffer": None}}, "expected numbers, got array\\(None"),
     ],
 )
 def test_load_state_dict_refuses_what_does_not_fit_and_changes_nothing(state, message):
