@@ -28,6 +28,32 @@ except ImportError:  # pragma: no cover - not on Windows: stale temporaries are 
     fcntl = None  # type: ignore[assignment]
 
 
+def check_writable(path: Path) -> None:
+    """Raise the `OSError` `write_atomically` would raise for ``path`` before writing.
+
+    Used also to refuse a path before work that would be lost when the write fails (a
+    checkpoint at the end of an epoch).
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        code = errno.ENOTDIR if directory.exists() else errno.ENOENT
+        raise OSError(code, f"cannot save {path}: no such directory", str(directory))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(
+            errno.EACCES, f"cannot save {path}: the directory is not writable", str(directory)
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(path))
+    if not stat.S_ISREG(mode):  # replacing /dev/null or a pipe is never what was meant
+        raise FileExistsError(
+            errno.EEXIST, "cannot save a model over a device, a pipe or a socket", str(path)
+        )
+
+
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Replace ``path`` by what ``write`` writes, through a temporary file and a rename.
 
@@ -39,20 +65,8 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         (``FileExistsError``: replacing one is never what was meant), or what ``write``
         raises; the temporary file is then removed and ``path`` left as it was.
     """
+    check_writable(path)
     directory = path.parent
-    if not directory.is_dir():
-        code = errno.ENOTDIR if directory.exists() else errno.ENOENT
-        raise OSError(code, f"cannot save {path}: no such directory", str(directory))
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = stat.S_IFREG
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot save a model over a directory", str(path))
-    if not stat.S_ISREG(mode):  # replacing /dev/null or a pipe is never what was meant
-        raise FileExistsError(
-            errno.EEXIST, "cannot save a model over a device, a pipe or a socket", str(path)
-        )
     stem = temporary_stem(path)
     _remove_stale_temporaries(directory, stem)
     descriptor, temporary = _locked_temporary(directory, stem)

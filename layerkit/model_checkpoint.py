@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .callbacks import Callback, Logs
@@ -94,13 +95,16 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, logs: Logs) -> None:
         """Check, before the first epoch, that the model and optimizer can be saved.
 
-        Everything `save` refuses (an unregistered optimizer, metadata that is not JSON) is
-        raised here, before training, instead of at the end of the first epoch.
+        Everything `save` refuses (an unregistered optimizer, metadata that is not JSON, a
+        folder that does not exist or cannot be written) is raised here, before training,
+        instead of at the end of the first epoch.
         """
+        from .atomic_file import check_writable
         from .model_description import describe
 
         optimizer = self.optimizer if self.save_optimizer else None
         describe(self.model, self.loss, self.metadata, optimizer, 0)
+        check_writable(Path(self.path_for(1)))
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
         """Save the model, the optimizer (with its state) and ``epoch``."""

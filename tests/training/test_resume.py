@@ -125,3 +125,24 @@ def test_model_checkpoint_refuses_an_unregistered_optimizer_before_training(tmp_
         lk.fit(net, x, t, optimizer=Halving(0.1), epochs=2, callbacks=[saver], **TRAINING)
     assert_same_weights(net, before)
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("where", ["missing/m.npz", "file.txt/m.npz", "folder"])
+def test_model_checkpoint_refuses_a_path_it_cannot_write_before_training(tmp_path, where):
+    """A checkpoint that cannot be written fails before the first epoch, not after it."""
+    (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "folder").mkdir()
+    net = network()
+    before = weights_of(net)
+    x, t = blobs()
+    seen = []
+
+    class Epochs(lk.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs):
+            seen.append(epoch)
+
+    saver = lk.ModelCheckpoint(tmp_path / where)
+    with pytest.raises(OSError, match="cannot save"):
+        lk.fit(net, x, t, optimizer=lk.SGD(0.1), epochs=2, callbacks=[saver, Epochs()], **TRAINING)
+    assert seen == []
+    assert_same_weights(net, before)
