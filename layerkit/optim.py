@@ -17,6 +17,7 @@ from .errors import (
     ShapeError,
 )
 from .layer import Layer, Parameter
+from .model_format import shown
 from .validation import FLOAT_DTYPES, Array, real_number
 
 _FLOAT32, _FLOAT64 = FLOAT_DTYPES
@@ -97,7 +98,7 @@ class Optimizer:
         who = f"{self!r} cannot load"
         if not isinstance(state, dict):
             raise ConfigurationError(
-                f"{who} state {_shown(state)}: it expects a dict from state_dict(), "
+                f"{who} state {shown(state)}: it expects a dict from state_dict(), "
                 f"{{parameter name: {{state name: array}}}}"
             )
         loaded: list[tuple[Array, dict[str, Array]]] = []
@@ -105,24 +106,24 @@ class Optimizer:
             parameter = parameters.get(name)
             if parameter is None:
                 raise ConfigurationError(
-                    f"{who} state for parameter {_shown(name)}: the model has "
+                    f"{who} state for parameter {shown(name)}: the model has "
                     f"{', '.join(map(repr, parameters)) or 'no parameters'}"
                 )
             if not isinstance(entries, dict):
                 raise ConfigurationError(
                     f"{who} state of parameter {name!r}: expected a dict of arrays, got "
-                    f"{_shown(entries)}"
+                    f"{shown(entries)}"
                 )
             arrays = {}
             for key, array in entries.items():
-                where = f"{who} state {_shown(key)} of parameter {name!r}:"
+                where = f"{who} state {shown(key)} of parameter {name!r}:"
                 try:
                     array = np.asarray(array)
                 except (TypeError, ValueError) as error:
                     raise ConfigurationError(f"{where} {error}") from error
                 if array.dtype.kind not in "fiu":
                     raise ConfigurationError(
-                        f"{where} expected numbers, got {_shown(array)} of dtype {array.dtype}"
+                        f"{where} expected numbers, got {shown(array)} of dtype {array.dtype}"
                     )
                 if array.shape not in ((), parameter.value.shape):
                     raise ConfigurationError(
@@ -392,8 +393,3 @@ def _refuse_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
 
 def _is_real(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
