@@ -227,3 +227,11 @@ def page_layout(chromium: Path, site: Path, page: str, width: int) -> dict[str, 
     found = re.search(r"LAYOUT(.*?)END", dom, re.S)
     assert found, f"the layout probe measured nothing on {page}:\n{dom[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
+
+
+def reference_sections(page: Path) -> dict[str, str]:
+    """Each ``## `name` `` section of a reference page, by name (up to the next ``## ``)."""
+    parts = re.split(r"^## `(\w+)`\n", page.read_text(encoding="utf-8"), flags=re.M)
+    return {
+        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }

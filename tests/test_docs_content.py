@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from docs_support import assert_math_rendered, load_hook, run_chromium
+from docs_support import assert_math_rendered, load_hook, reference_sections, run_chromium
 
 import layerkit
 from layerkit import hookspecs
@@ -612,14 +612,6 @@ def test_built_class_entries_show_the_constructor_signature(site: Path) -> None:
 FIRST_PARTY = {None, "layerkit-activations", "layerkit-losses"}  # layerkit's own, its plugins
 
 
-def _sections(page: Path) -> dict[str, str]:
-    """Each ``## `name` `` section of ``page``, by name."""
-    parts = re.split(r"^## `(\w+)`\n", page.read_text(encoding="utf-8"), flags=re.M)
-    return {
-        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
-    }
-
-
 @pytest.mark.parametrize(
     "component",
     [
@@ -631,7 +623,7 @@ def _sections(page: Path) -> dict[str, str]:
 )
 def test_every_first_party_component_has_a_reference_section(component: layerkit.Component) -> None:
     page = REFERENCE / ("activations.md" if component.kind == "activation" else "losses.md")
-    section = _sections(page).get(component.name)
+    section = reference_sections(page).get(component.name)
     assert section is not None, f"{page.name} has no section ## `{component.name}`"
     assert section.count("$$") >= 2, f"the {component.name} section shows no formula"
     entries = re.findall(r"^:::\s+(\S+)", section, re.M) + re.findall(r"\]\[([\w.]+)\]", section)

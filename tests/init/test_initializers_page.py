@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import inspect
-import re
 from pathlib import Path
 
 import pytest
-from docs_support import assert_math_rendered, run_chromium
+from docs_support import assert_math_rendered, reference_sections, run_chromium
 
 import layerkit as lk
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "initializers.md"
-
-
-def sections(text: str) -> dict[str, str]:
-    """Each ``## `name` `` section of a page, by name."""
-    parts = re.split(r"^## `(\w+)`\n", text, flags=re.M)
-    return {
-        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
-    }
 
 
 def builtin(kind_components: dict[str, lk.Component]) -> dict[type, list[str]]:
@@ -35,8 +26,7 @@ def builtin(kind_components: dict[str, lk.Component]) -> dict[type, list[str]]:
     ("cls", "names"), builtin(lk.initializers()).items(), ids=lambda value: str(value)
 )
 def test_each_builtin_initializer_has_a_section(cls, names):
-    text = PAGE.read_text(encoding="utf-8")
-    section = sections(text).get(names[0])
+    section = reference_sections(PAGE).get(names[0])
     assert section is not None, f"no section ## `{names[0]}`"
     assert section.count("$$") >= 2, f"the {names[0]} section shows no formula"
     assert f"::: layerkit.{cls.__name__}\n" in section

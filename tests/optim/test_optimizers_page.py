@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from docs_support import reference_sections
 
 import layerkit as lk
 import layerkit_optimizers
@@ -21,16 +22,9 @@ OPTIMIZERS = {
 }
 
 
-def sections() -> dict[str, str]:
-    parts = re.split(r"^## `(\w+)`\n", PAGE.read_text(encoding="utf-8"), flags=re.M)
-    return {
-        name: body.split("\n## ", 1)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)
-    }
-
-
 @pytest.mark.parametrize(("name", "cls"), OPTIMIZERS.items(), ids=list(OPTIMIZERS))
 def test_each_optimizer_has_a_section_with_its_equations_class_and_options(name, cls):
-    section = sections().get(name)
+    section = reference_sections(PAGE).get(name)
     assert section is not None, f"no section ## `{name}`"
     assert section.count("$$") >= 2, f"the {name} section shows no formula"
     assert f"::: {cls.__module__.split('.')[0]}.{cls.__name__}" in section
