@@ -37,7 +37,26 @@ CLOCKS: dict[str, Callable[[], int]] = {"wall": time.perf_counter_ns, "cpu": tim
 """What ``--clock`` may choose, in nanoseconds: elapsed time, or the process's CPU time."""
 
 
-def add_clock_option(parser: argparse.ArgumentParser) -> None:
+def add_run_options(
+    parser: argparse.ArgumentParser,
+    *,
+    rounds: str,
+    quick: str,
+    profile: str,
+) -> None:
+    """The options both benchmarks take, each helped by its own words: ``--rounds``
+    (``rounds`` says what a default is and counts), ``--threads``, ``--quick`` (``quick``: what
+    it shortens), ``--markdown``, ``--output``, ``--clock`` and ``--profile`` (``profile``:
+    what it shows)."""
+    parser.add_argument("--rounds", type=int, default=None, help=rounds)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)"
+    )
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument(
+        "--markdown", action="store_true", help="print a Markdown table (for the docs)"
+    )
+    parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
     parser.add_argument(
         "--clock",
         choices=tuple(CLOCKS),
@@ -46,6 +65,7 @@ def add_clock_option(parser: argparse.ArgumentParser) -> None:
         "out the time other programs take the core away on a shared machine (every library "
         "runs in --threads threads, so it is the work done)",
     )
+    parser.add_argument("--profile", action="store_true", help=profile)
 
 
 def import_torch() -> ModuleType | None:

@@ -48,7 +48,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench_support import add_clock_option, pin_threads  # it imports no NumPy
+from bench_support import add_run_options, pin_threads  # it imports no NumPy
 
 QUICK_ROUNDS, FULL_ROUNDS = 3, 11
 QUICK_SAMPLES, FULL_SAMPLES = 2048, 60_000
@@ -67,27 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"samples in the data set (default {FULL_SAMPLES:,}, or {QUICK_SAMPLES:,} with "
         "--quick)",
     )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        help=f"timed rounds (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
-    )
-    parser.add_argument(
-        "--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)"
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="a smaller data set and fewer rounds: a smoke run"
-    )
-    parser.add_argument(
-        "--markdown", action="store_true", help="print a Markdown table (for the docs)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
-    add_clock_option(parser)
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="after the table, show where fit spends an epoch (cProfile)",
+    add_run_options(
+        parser,
+        rounds=f"timed rounds (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
+        quick="a smaller data set and fewer rounds: a smoke run",
+        profile="after the table, show where fit spends an epoch (cProfile)",
     )
     return parser
 

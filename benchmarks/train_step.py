@@ -62,7 +62,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench_support import add_clock_option, pin_threads  # it imports no NumPy
+from bench_support import add_run_options, pin_threads  # it imports no NumPy
 
 QUICK_ROUNDS, FULL_ROUNDS = 5, 25
 
@@ -78,27 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="seed,mnist,mlp,deep,wide",
         help="comma-separated cases to run (default: all of seed,mnist,mlp,deep,wide)",
     )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        help=f"timed rounds per case (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
-    )
-    parser.add_argument(
-        "--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)"
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="fewer rounds and shorter blocks: a smoke run"
-    )
-    parser.add_argument(
-        "--markdown", action="store_true", help="print a Markdown table (for the docs)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
-    add_clock_option(parser)
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="after the table, show where layerkit spends a step (cProfile, per case)",
+    add_run_options(
+        parser,
+        rounds=f"timed rounds per case (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
+        quick="fewer rounds and shorter blocks: a smoke run",
+        profile="after the table, show where layerkit spends a step (cProfile, per case)",
     )
     return parser
 
