@@ -75,8 +75,9 @@ browser: $(TEST_STAMP) ## open the site in headless Chromium (installs Debian's 
 	bash scripts/install_chromium.sh
 	LAYERKIT_SITE=$(CURDIR)/site $(BIN)/python -m pytest -m browser
 
-# PyTorch (the CPU build) is only for the benchmarks' comparison columns, so it is installed
-# here and not by the test set-up; without it those columns say "not installed".
+# PyTorch (the CPU build) gives the benchmarks' comparison columns. `make bench` needs only the
+# run level, so it installs PyTorch itself (the test set-up has it too, for the hand-over tests);
+# without it those columns say "not installed".
 # BENCH_ARGS go to the training-step benchmark, EPOCH_ARGS to the epoch one: --quick for a
 # smoke run of either.
 bench: $(RUN_STAMP) ## the speed benchmarks, a step and an epoch (installs PyTorch to compare)
