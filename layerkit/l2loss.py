@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 
 from .errors import BackwardBeforeForwardError
 from .loss import Loss, Reduction
-from .validation import Array, as_prediction_and_target
+from .validation import Array, as_float_array, as_prediction_and_target
 
 __all__ = ["L2Loss"]
 
@@ -64,6 +64,13 @@ class L2Loss(Loss):
         self._scale = scale
         self._difference = difference
         return loss
+
+    def check_targets(self, y: Array, t: np.ndarray) -> None:
+        """Targets of ``y``'s dtype and sample shape pass by one pass for NaN and infinity."""
+        if type(t) is np.ndarray and t.dtype == y.dtype and t.shape[1:] == y.shape[1:]:
+            as_float_array(t, self, name="target t")
+            return
+        super().check_targets(y, t)
 
     def backward(self) -> Array:
         """Return ∂L/∂y = (y − t), divided by the batch size when averaging."""

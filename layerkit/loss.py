@@ -11,9 +11,13 @@ from numpy.typing import ArrayLike
 from .errors import ConfigurationError, NonFiniteError, ShapeError
 from .validation import Array, as_float_array
 
-__all__ = ["Loss", "Reduction"]
+__all__ = ["TARGET_OUTPUTS", "Loss", "Reduction"]
 
 Reduction = Literal["mean", "sum"]
+
+TARGET_OUTPUTS = 2**15
+"""Outputs per ``forward`` call when `Loss.check_targets` checks every target (128 KiB of
+float32): the check then needs less memory than a training step of a usual batch."""
 
 
 class Loss:
@@ -71,6 +75,25 @@ class Loss:
 
     def __call__(self, y: ArrayLike, t: ArrayLike) -> float:
         return self.forward(y, t)
+
+    def check_targets(self, y: Array, t: np.ndarray) -> None:
+        """Raise what ``forward`` would raise for any of the targets ``t``; else return.
+
+        `fit` calls it once, before training, with the model's prediction ``y`` for the
+        first batch and every target, so that a bad target far into the data stops training
+        before its first step. ``y`` stands in for the predictions of all the samples: only
+        its shape and dtype matter.
+
+        This default runs ``forward`` on chunks of ``t`` (at most `TARGET_OUTPUTS` outputs a
+        call, so the check needs less memory than a training step), with ``y``'s first row
+        repeated as each sample's prediction. A loss that can tell a valid target by cheaper
+        means overrides it (the cross-entropy: class indices by their smallest and largest),
+        falling back to this for anything else, so that the error is ``forward``'s own.
+        """
+        chunk = max(1, TARGET_OUTPUTS // y[:1].size)  # samples per call
+        for start in range(0, len(t), chunk):
+            targets = t[start : start + chunk]
+            self.forward(np.repeat(y[:1], len(targets), axis=0), targets)
 
     def config(self) -> dict[str, Any]:
         """Return the constructor options that rebuild this loss."""

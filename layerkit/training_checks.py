@@ -25,9 +25,6 @@ from .validation import Array, as_float_array
 TARGET_CHUNK = 8192
 """Samples of the validation data run through the model when it is checked before training."""
 
-TARGET_OUTPUTS = 2**15
-"""Outputs per loss call (128 KiB of float32) when every target is checked before training:
-the check then needs less memory than a training step of a usual batch."""
 
 
 def components(model: object, loss: object, optimizer: object) -> tuple[Loss, Optimizer]:
@@ -207,8 +204,9 @@ def check_model_and_data(
 ) -> None:
     """Run the model on the first batch and the loss on every target, changing no parameter.
 
-    Each target is checked against the loss with the first sample's prediction standing in
-    for its own, which costs one loss evaluation over the data instead of a forward pass.
+    Every target is checked by the loss (`Loss.check_targets`), with the first batch's
+    prediction standing in for the others, which costs at most one loss evaluation over the
+    data instead of a forward pass.
     The validation data is checked the same way, and each metric on the first batch of each.
     """
     states = _states(model)  # a layer may adopt the data's dtype in this first forward
@@ -240,10 +238,7 @@ def _check_batches(
         )
     if y.ndim == 0:
         raise ShapeError(f"fit expects the model to return one output per sample, got {y}")
-    chunk = max(1, TARGET_OUTPUTS // y[:1].size)  # samples per call
-    for start in range(0, len(x), chunk):
-        targets = t[start : start + chunk]
-        loss.forward(np.repeat(y[:1], len(targets), axis=0), targets)
+    loss.check_targets(y, t)
     for name, metric in metrics.items():
         measured = metric.forward(y, t[:batch_size])
         if not isinstance(measured, numbers.Real):

@@ -9,7 +9,7 @@ import pytest
 from toy_layers import Amplifier
 
 import layerkit as lk
-from layerkit.errors import NonFiniteError, TrainingDivergedError
+from layerkit.errors import NonFiniteError, ShapeError, TargetError, TrainingDivergedError
 
 
 def xor_network(dtype=np.float64) -> lk.Sequential:
@@ -109,11 +109,14 @@ def test_the_epoch_order_is_rng_permutation_in_int32(samples):
 
 
 def test_the_check_of_every_target_calls_the_loss_on_small_chunks():
-    """Before training, fit checks every target against the loss in chunks of at most
-    2**15 outputs, so that the check needs no more memory than a training step."""
+    """Before training, fit checks every target against the loss; Loss.check_targets, for a
+    loss with no cheaper test, does it in chunks of at most 2**15 outputs, so that the check
+    needs no more memory than a training step."""
     outputs_per_call = []
 
     class Recording(lk.L2Loss):
+        check_targets = lk.Loss.check_targets  # the default, not L2Loss's single pass
+
         def forward(self, y, t):
             outputs_per_call.append(np.size(y))
             return super().forward(y, t)
@@ -125,6 +128,46 @@ def test_the_check_of_every_target_calls_the_loss_on_small_chunks():
     first_batch, *checks = outputs_per_call[:-steps]  # then one call per step
     assert first_batch == 64 * 10
     assert max(checks) <= 2**15 and sum(checks) == 20_000 * 10
+
+
+def test_cheap_target_checks_call_no_forward_and_refuse_what_forward_refuses():
+    """L2Loss (targets of the prediction's dtype) and the cross-entropy (class indices) check
+    every target without a forward call; a bad target far into the data is refused before
+    the first step all the same, with forward's own message."""
+    calls = []
+
+    class CountingL2(lk.L2Loss):
+        def forward(self, y, t):
+            calls.append(len(y))
+            return super().forward(y, t)
+
+    x = np.zeros((5_000, 2))
+    net = lk.Sequential(lk.Dense(2, 3, seed=0), lk.Sigmoid())
+    before = net.layers[0].W.copy()
+    lk.fit(net, x, np.zeros((5_000, 3)), loss=CountingL2(), optimizer=lk.SGD(0.0), batch_size=1000)
+    assert calls == [1000] * 6  # the first batch's check, then the five steps
+    with pytest.raises(ShapeError, match=r"L2Loss.*\(1000, 3\).*\(1000, 2\)"):
+        lk.fit(net, x, np.zeros((5_000, 2)), loss="l2", optimizer=lk.SGD(0.1), batch_size=1000)
+    large = np.zeros((5_000, 3))
+    large[4_321, 2] = 1e39  # finite in float64, not in the float32 of the prediction
+    with pytest.raises(NonFiniteError, match="target t"):
+        lk.fit(
+            lk.Sequential(lk.Dense(2, 3, seed=0, dtype=np.float32)),
+            x.astype(np.float32),
+            large,
+            loss="l2",
+            optimizer=lk.SGD(0.1),
+            batch_size=1000,
+        )
+    np.testing.assert_array_equal(net.layers[0].W, before)
+
+    cross_entropy = lk.loss("cross_entropy", from_logits=True)
+    labels = np.zeros(5_000, dtype=np.int64)
+    labels[4_999] = 3
+    with pytest.raises(TargetError, match=r"from 0 to 2 .* got 3") as caught:
+        lk.fit(net, x, labels, loss=cross_entropy, optimizer=lk.SGD(0.1), batch_size=1000)
+    assert "model is unchanged" in str(caught.value.__notes__)
+    np.testing.assert_array_equal(net.layers[0].W, before)
 
 
 def test_another_seed_trains_differently(xor_data):

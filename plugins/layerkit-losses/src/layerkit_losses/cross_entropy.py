@@ -133,6 +133,15 @@ class CrossEntropy(CrossEntropyBase):
             grad = np.where(self._inside, -t / p, 0.0)
         return grad * self._scale
 
+    def check_targets(self, y: Array, t: np.ndarray) -> None:
+        """Class indices in range pass by their smallest and largest; the rest, by forward."""
+        rows = y.shape[:-1]
+        if type(t) is np.ndarray and t.dtype.kind in "iu" and t.shape[1:] == rows[1:]:
+            classes = y.shape[-1]
+            if len(rows) == t.ndim and (not t.size or (t.min() >= 0 and t.max() < classes)):
+                return
+        super().check_targets(y, t)
+
     def _one_hot(self, y: Array, t: ArrayLike) -> Array:
         """Return the target as rows of ``y``'s shape and dtype, from rows or class indices."""
         targets = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
