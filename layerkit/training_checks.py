@@ -26,7 +26,6 @@ TARGET_CHUNK = 8192
 """Samples of the validation data run through the model when it is checked before training."""
 
 
-
 def components(model: object, loss: object, optimizer: object) -> tuple[Loss, Optimizer]:
     """Check the model, and return the loss (looked up if named) and the optimizer."""
     if not isinstance(model, Layer):
