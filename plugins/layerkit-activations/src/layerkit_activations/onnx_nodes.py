@@ -86,7 +86,13 @@ def _gelu(component: Layer, graph: OnnxGraph, x: str) -> str:
     cube = graph.add_node("Mul", [cube, near])
     inner = graph.add_node("Add", [near, cube])
     two_u = graph.add_node("Mul", [graph.constant(2.0 * _C, "two_c"), inner])
-    return graph.add_node("Mul", [x, graph.add_node("Sigmoid", [two_u])])
+    # σ(2u) as GELU computes it, not ONNX Runtime's Sigmoid, whose float32 kernel stops at
+    # −18 and returns σ(−30) in float64 to three digits: e = e^(−|2u|), σ = (1 or e) / (1 + e)
+    e = graph.add_node("Exp", [graph.add_node("Neg", [graph.add_node("Abs", [two_u])])])
+    positive = graph.add_node("GreaterOrEqual", [two_u, graph.constant(0.0, "zero")])
+    numerator = graph.add_node("Where", [positive, graph.constant(1.0, "one"), e])
+    sigmoid = graph.add_node("Div", [numerator, graph.add_node("Add", [graph.constant(1.0, "one"), e])])
+    return graph.add_node("Mul", [x, sigmoid])
 
 
 def _log1p(graph: OnnxGraph, e: str) -> str:
