@@ -26,6 +26,7 @@ from .errors import (
     DTypeError,
     ExportError,
     MissingDependencyError,
+    PluginError,
 )
 from .install_hints import pip_install
 from .layer import Layer
@@ -195,7 +196,7 @@ class OnnxGraph:
         known = self._known()
         unknown = [name for name in inputs if name and name not in known]
         if unknown:
-            raise ExportError(
+            raise PluginError(
                 f"an ONNX {op_type} node reads {unknown}, which no node or constant of the graph "
                 f"writes (known: {sorted(known)[:10]})"
             )
@@ -203,7 +204,7 @@ class OnnxGraph:
             outputs = [self.fresh_name(op_type.lower())]
         taken = [name for name in outputs if name in known]
         if taken:
-            raise ExportError(f"an ONNX {op_type} node writes {taken}, which already exist")
+            raise PluginError(f"an ONNX {op_type} node writes {taken}, which already exist")
         self._names.update(outputs)
         name = self.fresh_name(f"{op_type}_node")
         node = self._onnx.helper.make_node(
@@ -244,25 +245,29 @@ class OnnxGraph:
                     *[arguments[name] for name in implementation.argnames]
                 )
             except ExportError as error:  # a refusal, or a layer inside it that is not known
-                error.add_note(f"while plugin {plugin!r} exported {shown(component)}")
+                if not getattr(error, "_placed", False):  # said once, where it was raised
+                    error.add_note(f"while plugin {plugin!r} exported {_shown(component)}")
+                    error._placed = True  # type: ignore[attr-defined]
                 raise
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # SystemExit too: a plugin must not end the export
                 self._undo(mark)
-                self._put_aside(plugin, f"raised {_describe(error)} for {shown(component)}")
+                self._put_aside(plugin, f"raised {_describe(error)} for {_shown(component)}")
                 tried.append(plugin)
                 continue
             if result is None and (len(self._nodes), len(self._initializers)) == mark[:2]:
-                continue
+                continue  # not this plugin's component
             problem = self._result_problem(result)
             if problem is not None:
                 self._undo(mark)
-                self._put_aside(plugin, f"{problem} for {shown(component)}")
+                self._put_aside(plugin, f"{problem} for {_shown(component)}")
                 tried.append(plugin)
                 continue
             return result  # type: ignore[return-value]
-        raise ExportError(self._not_exportable(component, tried))
+        error = ExportError(self._not_exportable(component, tried))
+        error._placed = True  # type: ignore[attr-defined]  # the message names the component
+        raise error
 
     # ------------------------------------------------------------------------ internals
     def _known(self) -> set[str]:
@@ -305,7 +310,7 @@ class OnnxGraph:
                 )
         set_aside = "".join(f"; {self._set_aside[plugin]}" for plugin in dict.fromkeys(tried))
         return (
-            f"cannot export {shown(component)} ({cls.__module__}.{cls.__qualname__}, "
+            f"cannot export {_shown(component)} ({cls.__module__}.{cls.__qualname__}, "
             f"{provider}) to ONNX: no installed plugin provides ONNX nodes for it{set_aside}. "
             f"A plugin provides them with an export_onnx_nodes hook (see 'Writing a plugin')"
         )
@@ -447,6 +452,11 @@ def _output_shape(onnx: Any, model: Any) -> None:
     for output in inferred.graph.output:
         if output.name == OUTPUT and output.type.tensor_type.HasField("shape"):
             model.graph.output[0].type.CopyFrom(output.type)
+
+
+def _shown(component: object) -> str:
+    """`shown` on one line: a Sequential's repr has a line per layer."""
+    return " ".join(shown(component).split())
 
 
 def _describe(error: BaseException) -> str:

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import onnx
 import pytest
-from onnx_support import TOLERANCE, assert_agrees, session
+from .onnx_support import TOLERANCE, assert_agrees, session
 
 import layerkit as lk
 from layerkit.errors import (
@@ -199,7 +199,7 @@ def test_a_component_no_plugin_exports_is_named(tmp_path):
     with pytest.raises(ExportError) as caught:
         lk.export_onnx(net, tmp_path / "m.onnx")
     message = str(caught.value)
-    assert message.startswith("cannot export Halve() (test_export_onnx.Halve, registered by no plugin) to ONNX")
+    assert message.startswith("cannot export Halve() (export.test_export_onnx.Halve, registered by no plugin) to ONNX")
     assert "no installed plugin provides ONNX nodes for it" in message
     assert "export_onnx_nodes" in message
     assert not (tmp_path / "m.onnx").exists()
