@@ -304,10 +304,9 @@ class OnnxGraph:
 
             found = activations().get(name)
             if found is not None:
-                origin = found.distribution or found.plugin
-                provider += f" by plugin {found.plugin!r}" + (
-                    "" if found.plugin == BUILTIN else f" ({origin})"
-                )
+                provider += f" by plugin {found.plugin!r}"
+                if found.plugin != BUILTIN and found.distribution:
+                    provider += f" ({found.distribution} {found.version})"
         set_aside = "".join(f"; {self._set_aside[plugin]}" for plugin in dict.fromkeys(tried))
         return (
             f"cannot export {_shown(component)} ({cls.__module__}.{cls.__qualname__}, "
