@@ -77,7 +77,8 @@ def test_a_model_that_cannot_be_exported_is_exit_1_naming_the_component(
 def test_positional_arguments_say_how_to_write_them(layerkit):
     run = layerkit("export", "m.npz", "m.onnx")
     assert_one_line_error(
-        run, "the model and the output are options: layerkit export --model m.npz --output m.onnx",
+        run,
+        "the model and the output are options: layerkit export --model m.npz --output m.onnx",
         code=2,
     )
 

@@ -15,7 +15,6 @@ import sys
 import numpy as np
 import onnx
 import pytest
-from .onnx_support import TOLERANCE, assert_agrees, session
 
 import layerkit as lk
 from layerkit.errors import (
@@ -28,6 +27,8 @@ from layerkit.errors import (
 from layerkit.model_description import describe
 from layerkit.onnx_export import DEFAULT_OPSET, MIN_OPSET
 from layerkit.registry import reset_plugin_manager
+
+from .onnx_support import TOLERANCE, assert_agrees, session
 
 ACTIVATIONS = [
     ("sigmoid", {}),
@@ -129,8 +130,16 @@ def test_graph_declares_dynamic_batch_shapes_dtype_and_standard_ops(tmp_path):
         return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
 
     (x,), (y,) = model.graph.input, model.graph.output
-    assert (x.name, dims(x), x.type.tensor_type.elem_type) == ("x", ["batch", 4], onnx.TensorProto.FLOAT)
-    assert (y.name, dims(y), y.type.tensor_type.elem_type) == ("y", ["batch", 3], onnx.TensorProto.FLOAT)
+    assert (x.name, dims(x), x.type.tensor_type.elem_type) == (
+        "x",
+        ["batch", 4],
+        onnx.TensorProto.FLOAT,
+    )
+    assert (y.name, dims(y), y.type.tensor_type.elem_type) == (
+        "y",
+        ["batch", 3],
+        onnx.TensorProto.FLOAT,
+    )
     assert [node.op_type for node in model.graph.node] == ["Gemm", "Relu", "Gemm", "Softmax"]
     assert [(o.domain, o.version) for o in model.opset_import] == [("", DEFAULT_OPSET)]
     weights = {init.name: onnx.numpy_helper.to_array(init) for init in model.graph.initializer}
@@ -156,7 +165,12 @@ def test_a_model_without_parameters_is_float64_with_any_width(tmp_path):
 
 def test_metadata_round_trip(tmp_path):
     net = lk.mlp([2, 3, 2], output="softmax", seed=0)
-    metadata = {"classes": ["cat", "dog"], "features": ["height", "weight"], "task": "classification", "epochs": 3}
+    metadata = {
+        "classes": ["cat", "dog"],
+        "features": ["height", "weight"],
+        "task": "classification",
+        "epochs": 3,
+    }
     path = exported(net, tmp_path, metadata=metadata)
     found = session(path).get_modelmeta().custom_metadata_map
     assert found["task"] == "classification"  # a string stays as it is
@@ -199,7 +213,9 @@ def test_a_component_no_plugin_exports_is_named(tmp_path):
     with pytest.raises(ExportError) as caught:
         lk.export_onnx(net, tmp_path / "m.onnx")
     message = str(caught.value)
-    assert message.startswith("cannot export Halve() (export.test_export_onnx.Halve, registered by no plugin) to ONNX")
+    assert message.startswith(
+        "cannot export Halve() (export.test_export_onnx.Halve, registered by no plugin) to ONNX"
+    )
     assert "no installed plugin provides ONNX nodes for it" in message
     assert "export_onnx_nodes" in message
     assert not (tmp_path / "m.onnx").exists()
@@ -212,7 +228,9 @@ def test_a_subclass_of_an_exported_class_is_not_taken_for_it(tmp_path):
         def function(self, x):
             return 2 * np.tanh(x)
 
-    with pytest.raises(ExportError, match=r"cannot export ScaledTanh\(\) \(.*ScaledTanh, registered by no plugin\)"):
+    with pytest.raises(
+        ExportError, match=r"cannot export ScaledTanh\(\) \(.*ScaledTanh, registered by no plugin\)"
+    ):
         lk.export_onnx(lk.Sequential(lk.Dense(1, 1), ScaledTanh()), tmp_path / "m.onnx")
 
 
@@ -233,10 +251,22 @@ def test_a_registered_component_without_onnx_nodes_names_its_plugin(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "error", "fragments"),
     [
-        ((lk.Dense, "m.onnx"), ComponentTypeError, ["got <class", "did you forget the parentheses?"]),
-        (("m.onnx", lk.Dense(1, 1)), ComponentTypeError, ["expects a Layer", "got 'm.onnx' of type str"]),
+        (
+            (lk.Dense, "m.onnx"),
+            ComponentTypeError,
+            ["got <class", "did you forget the parentheses?"],
+        ),
+        (
+            ("m.onnx", lk.Dense(1, 1)),
+            ComponentTypeError,
+            ["expects a Layer", "got 'm.onnx' of type str"],
+        ),
         ((lk.Dense(1, 1), None), ComponentTypeError, ["export_onnx expects a path", "got None"]),
-        ((lk.Dense(1, 1), ""), ConfigurationError, ["export_onnx expects a path, got an empty string"]),
+        (
+            (lk.Dense(1, 1), ""),
+            ConfigurationError,
+            ["export_onnx expects a path, got an empty string"],
+        ),
     ],
 )
 def test_bad_arguments(arguments, error, fragments, tmp_path, monkeypatch):
@@ -250,14 +280,34 @@ def test_bad_arguments(arguments, error, fragments, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("options", "error", "fragments"),
     [
-        ({"opset": MIN_OPSET - 1}, ConfigurationError, [f"from {MIN_OPSET} to", f"got opset={MIN_OPSET - 1}"]),
+        (
+            {"opset": MIN_OPSET - 1},
+            ConfigurationError,
+            [f"from {MIN_OPSET} to", f"got opset={MIN_OPSET - 1}"],
+        ),
         ({"opset": 10_000}, ConfigurationError, ["got opset=10000", "the installed onnx"]),
         ({"opset": True}, ConfigurationError, ["got opset=True"]),
         ({"opset": "17"}, ConfigurationError, ["got opset='17'"]),
-        ({"metadata": ["classes"]}, ComponentTypeError, ["metadata=None or a mapping", "of type list"]),
-        ({"metadata": {1: "a"}}, ComponentTypeError, ["metadata keys to be strings, got 1 of type int"]),
-        ({"metadata": {"layerkit.version": "9"}}, ConfigurationError, ["'layerkit.version', a name layerkit writes"]),
-        ({"metadata": {"loss": float("nan")}}, ConfigurationError, ["strings or JSON, got 'loss': nan"]),
+        (
+            {"metadata": ["classes"]},
+            ComponentTypeError,
+            ["metadata=None or a mapping", "of type list"],
+        ),
+        (
+            {"metadata": {1: "a"}},
+            ComponentTypeError,
+            ["metadata keys to be strings, got 1 of type int"],
+        ),
+        (
+            {"metadata": {"layerkit.version": "9"}},
+            ConfigurationError,
+            ["'layerkit.version', a name layerkit writes"],
+        ),
+        (
+            {"metadata": {"loss": float("nan")}},
+            ConfigurationError,
+            ["strings or JSON, got 'loss': nan"],
+        ),
         ({"metadata": {"when": object}}, ConfigurationError, ["got 'when': <class 'object'>"]),
     ],
 )
@@ -311,6 +361,9 @@ def test_without_onnx_the_error_says_how_to_install_it(monkeypatch, tmp_path):
 
 
 def test_importing_layerkit_does_not_import_onnx():
-    code = "import sys, layerkit, layerkit_activations, layerkit.cli.commands; print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'onnxruntime')))"
+    code = (
+        "import sys, layerkit, layerkit_activations, layerkit.cli.commands; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'onnxruntime')))"
+    )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"

@@ -191,12 +191,16 @@ def test_hook_export_onnx_nodes(tmp_path):
     plugin = types.SimpleNamespace(export_onnx_nodes=export_onnx_nodes)
     lk.plugin_manager().register(plugin, name="double")
     graph = OnnxGraph(onnx, np.dtype(np.float64), 17)
-    assert lk.plugin_manager().hook.export_onnx_nodes(
-        component=Double(), graph=graph, input_name="x"
-    ) == "add"
-    assert lk.plugin_manager().hook.export_onnx_nodes(
-        component=lk.Sigmoid(), graph=graph, input_name="x"
-    ) == "sigmoid"  # the built-in plugin's
+    assert (
+        lk.plugin_manager().hook.export_onnx_nodes(component=Double(), graph=graph, input_name="x")
+        == "add"
+    )
+    assert (
+        lk.plugin_manager().hook.export_onnx_nodes(
+            component=lk.Sigmoid(), graph=graph, input_name="x"
+        )
+        == "sigmoid"
+    )  # the built-in plugin's
     lk.export_onnx(lk.Sequential(lk.Dense(1, 1, W=[[3.0]], b=[1.0]), Double()), tmp_path / "d.onnx")
     model = onnx.load(tmp_path / "d.onnx")
     assert [node.op_type for node in model.graph.node] == ["Gemm", "Add"]

@@ -22,7 +22,8 @@ activations = "layerkit_activations"
 ```
 
 and calls the ``@layerkit.hookimpl`` functions below: one registers each class by name, the
-other writes each class into an ONNX graph for `layerkit.export_onnx` (see `layerkit_activations.onnx_nodes`).
+other writes each class into an ONNX graph for `layerkit.export_onnx` (see
+`layerkit_activations.onnx_nodes`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from typing import TYPE_CHECKING
 import layerkit
 from layerkit.hookspecs import Register
 
+from . import onnx_nodes
 from .elu import ELU
 from .gelu import GELU
-from . import onnx_nodes
 from .relu import LeakyReLU, ReLU
 from .softmax import Softmax
 from .softplus import Softplus

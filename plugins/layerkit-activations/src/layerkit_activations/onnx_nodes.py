@@ -91,7 +91,9 @@ def _gelu(component: Layer, graph: OnnxGraph, x: str) -> str:
     e = graph.add_node("Exp", [graph.add_node("Neg", [graph.add_node("Abs", [two_u])])])
     positive = graph.add_node("GreaterOrEqual", [two_u, graph.constant(0.0, "zero")])
     numerator = graph.add_node("Where", [positive, graph.constant(1.0, "one"), e])
-    sigmoid = graph.add_node("Div", [numerator, graph.add_node("Add", [graph.constant(1.0, "one"), e])])
+    sigmoid = graph.add_node(
+        "Div", [numerator, graph.add_node("Add", [graph.constant(1.0, "one"), e])]
+    )
     return graph.add_node("Mul", [x, sigmoid])
 
 
