@@ -35,6 +35,7 @@ from .loss import Loss
 from .metric import Metric
 from .mlp import mlp
 from .model_checkpoint import ModelCheckpoint
+from .onnx_export import export_onnx
 from .optim import SGD, Optimizer
 from .registry import (
     Component,
@@ -98,6 +99,7 @@ __all__ = [
     "activations",
     "datasets",
     "errors",
+    "export_onnx",
     "failed_plugins",
     "fit",
     "gradcheck",

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .accuracy import Accuracy, BinaryAccuracy, CategoricalAccuracy
 from .hookspecs import Register, hookimpl
 from .l2loss import L2Loss
+from .layer import Layer
+from .onnx_nodes import builtin_nodes
 from .optim import SGD
 from .regression_metrics import MeanAbsoluteError, MeanSquaredError
 from .sigmoid import Sigmoid
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
+
+if TYPE_CHECKING:
+    from .onnx_export import OnnxGraph
 
 
 @hookimpl
@@ -57,3 +64,9 @@ def register_metrics(register: Register) -> None:
     register("categorical_accuracy", CategoricalAccuracy)
     register("mse", MeanSquaredError)
     register("mae", MeanAbsoluteError)
+
+
+@hookimpl
+def export_onnx_nodes(component: Layer, graph: OnnxGraph, input_name: str) -> str | None:
+    """Write `Dense` (``Gemm``), `Sigmoid` and nested `Sequential` models into an ONNX graph."""
+    return builtin_nodes(component, graph, input_name)

@@ -15,6 +15,7 @@ __all__ = [
     "DTypeError",
     "DataFileError",
     "ExerciseFileError",
+    "ExportError",
     "GradientCheckError",
     "LayerkitError",
     "MissingDependencyError",
@@ -104,6 +105,16 @@ class UnsavableLayerError(LayerkitError, TypeError):
     """A layer or loss cannot be saved: it is neither built in nor registered by a plugin.
 
     Also raised when its ``config()`` is not JSON-serialisable. Nothing is written.
+    """
+
+
+class ExportError(LayerkitError, TypeError):
+    """A model cannot be exported to ONNX.
+
+    No installed plugin provides ONNX nodes for one of its components (the message names the
+    component, its class and the plugin that registers it), the plugins that could were set
+    aside because their ``export_onnx_nodes`` hook failed, or a plugin refused an option of
+    its component that ONNX cannot express. Nothing is written.
     """
 
 

@@ -354,7 +354,8 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
                 if not manager.get_hookcallers(plugin):  # None, a wrong object: never called
                     raise PluginError(
                         f"{_shown(entry_point.value)} is {_shown(plugin)}, which has no "
-                        f"@layerkit.hookimpl functions ({', '.join(_HOOKS.values())})"
+                        f"@layerkit.hookimpl functions ({', '.join(_HOOKS.values())}, "
+                        f"export_onnx_nodes)"
                     )
             except KeyboardInterrupt:
                 raise

@@ -15,6 +15,7 @@ from .draw_command import draw
 from .error_handling import _Group
 from .exercise_command import exercise
 from .explain_command import explain
+from .export_command import export
 from .plugins_command import plugins
 from .predict_command import predict
 from .train_command import train
@@ -38,5 +39,5 @@ def cli() -> None:
     """
 
 
-for command in (train, explain, predict, draw, plugins, check, exercise):
+for command in (train, explain, predict, draw, export, plugins, check, exercise):
     cli.add_command(command)

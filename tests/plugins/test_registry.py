@@ -170,6 +170,42 @@ def test_registered_name_finds_the_name_of_an_instance():
     assert registered_name(HalfStep()) is None
 
 
+def test_hook_export_onnx_nodes(tmp_path):
+    """A plugin's export_onnx_nodes hook writes its layer; pluggy calls it as a firstresult hook.
+
+    (tests/export/ runs exported models in ONNX Runtime and covers broken exporters.)
+    """
+    onnx = pytest.importorskip("onnx")
+    from layerkit.onnx_export import OnnxGraph
+
+    class Double(lk.Layer):
+        def forward(self, x):
+            return 2 * np.asarray(x)
+
+    @lk.hookimpl
+    def export_onnx_nodes(component, graph, input_name):
+        if type(component) is Double:
+            return graph.add_node("Add", [input_name, input_name])
+        return None
+
+    plugin = types.SimpleNamespace(export_onnx_nodes=export_onnx_nodes)
+    lk.plugin_manager().register(plugin, name="double")
+    graph = OnnxGraph(onnx, np.dtype(np.float64), 17)
+    assert (
+        lk.plugin_manager().hook.export_onnx_nodes(component=Double(), graph=graph, input_name="x")
+        == "add"
+    )
+    assert (
+        lk.plugin_manager().hook.export_onnx_nodes(
+            component=lk.Sigmoid(), graph=graph, input_name="x"
+        )
+        == "sigmoid"
+    )  # the built-in plugin's
+    lk.export_onnx(lk.Sequential(lk.Dense(1, 1, W=[[3.0]], b=[1.0]), Double()), tmp_path / "d.onnx")
+    model = onnx.load(tmp_path / "d.onnx")
+    assert [node.op_type for node in model.graph.node] == ["Gemm", "Add"]
+
+
 def test_every_hook_has_a_test_here():
     """Each hook in hookspecs.py has a test_hook_<name> in this module (datasette's rule)."""
     hooks = {
@@ -183,6 +219,7 @@ def test_every_hook_has_a_test_here():
         "register_optimizers",
         "register_initializers",
         "register_metrics",
+        "export_onnx_nodes",
     }
     for hook in hooks:
         assert f"test_hook_{hook}" in globals(), f"no test for hook {hook}"
