@@ -56,6 +56,7 @@ from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
 from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
+from .torch_bridge import from_torch, to_torch
 from .training import fit
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
@@ -100,6 +101,7 @@ __all__ = [
     "errors",
     "failed_plugins",
     "fit",
+    "from_torch",
     "gradcheck",
     "hookimpl",
     "initializer",
@@ -114,4 +116,5 @@ __all__ = [
     "optimizers",
     "plugin_manager",
     "save",
+    "to_torch",
 ]
