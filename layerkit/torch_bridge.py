@@ -128,7 +128,7 @@ def to_torch(model: Layer) -> torch.nn.Sequential:
         )
     torch = _import_torch("to_torch")
     by_layer = {layer: entry for layer, _, entry in _resolved()[0]}
-    if isinstance(model, Sequential):
+    if type(model) is Sequential:
         return _sequential_to_torch(model, torch, by_layer, "")
     return torch.nn.Sequential(_layer_to_torch(model, torch, by_layer, "0"))
 
@@ -187,7 +187,7 @@ def from_torch(module: torch.nn.Module) -> Sequential:
             f"{shown(module)} of type {type(module).__name__}"
         )
     by_module = {entry_module: entry for _, entry_module, entry in _resolved()[0]}
-    if isinstance(module, torch.nn.Sequential):
+    if type(module) is torch.nn.Sequential:
         return _sequential_from_torch(module, torch, by_module, "")
     return Sequential(_module_from_torch(module, torch, by_module, "0"))
 
@@ -258,10 +258,17 @@ def _module_from_torch(
             f"{distribution_hint(distribution)}"
         )
     supported = ", ".join(["Sequential", *(cls.__name__ for cls in by_module)])
+    # DistributedDataParallel and DataParallel keep the model they wrap as .module
+    wrapper = isinstance(getattr(module, "module", None), torch.nn.Module)
+    advice = (
+        "it wraps a model: pass its .module"
+        if wrapper
+        else "remove it (a Dropout, say, once training is done) or map it with an entry in "
+        "layerkit.torch_bridge.CONVERSIONS"
+    )
     raise ComponentTypeError(
         f"{who} has no layerkit equivalent; from_torch converts these torch.nn classes "
-        f"(exactly, not subclasses): {supported}. Remove it (a Dropout, say, once training "
-        f"is done) or map it with an entry in layerkit.torch_bridge.CONVERSIONS"
+        f"(exactly, not subclasses): {supported}; {advice}"
     )
 
 

@@ -306,6 +306,36 @@ def test_a_module_without_layerkit_equivalent_is_named_with_what_is_supported(mo
     )
 
 
+@pytest.mark.guarantee("errors")
+def test_a_wrapper_is_refused_saying_to_pass_the_module_inside():
+    class Wrapper(nn.Module):  # as DistributedDataParallel keeps the model it trains
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+    with pytest.raises(ComponentTypeError) as caught:
+        lk.from_torch(Wrapper(nn.Sequential(nn.Linear(2, 2))))
+    message = str(caught.value)
+    assert message.startswith("from_torch: module 0 (Wrapper(...)) has no layerkit equivalent")
+    assert message.endswith("it wraps a model: pass its .module")
+
+
+@pytest.mark.guarantee("errors")
+def test_a_subclass_of_sequential_is_refused_at_the_top_too():
+    class Residual(nn.Sequential):
+        def forward(self, x):
+            return x + super().forward(x)
+
+    with pytest.raises(ComponentTypeError, match=r"module 0 \(Residual\(\.\.\.\)\) has no"):
+        lk.from_torch(Residual(nn.Linear(2, 2)))
+
+    class Shortcut(lk.Sequential):
+        pass
+
+    with pytest.raises(ComponentTypeError, match=r"layer 0 \(Shortcut\(\.\.\.\)\) has no"):
+        lk.to_torch(Shortcut(lk.Dense(2, 2)))
+
+
 class Doubling(lk.Layer):
     def forward(self, x):
         return 2 * np.asarray(x)
