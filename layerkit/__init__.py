@@ -57,6 +57,7 @@ from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 from .sequential import Sequential
 from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
+from .torch_bridge import from_torch, to_torch
 from .training import fit
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
@@ -102,6 +103,7 @@ __all__ = [
     "export_onnx",
     "failed_plugins",
     "fit",
+    "from_torch",
     "gradcheck",
     "hookimpl",
     "initializer",
@@ -116,4 +118,5 @@ __all__ = [
     "optimizers",
     "plugin_manager",
     "save",
+    "to_torch",
 ]
