@@ -180,6 +180,8 @@ def to_numpy(array: Any) -> np.ndarray:
     """
     if isinstance(array, np.ndarray):
         return array
+    if not _is_foreign(array):  # a NumPy scalar, a list
+        return np.asarray(array)
     compat = _compat()
     if compat.is_torch_array(array):
         return array.detach().cpu().numpy()

@@ -401,7 +401,7 @@ def _parameters_of(model: object, optimizer: Optimizer) -> list[Parameter]:
 
 def _host_copy(array: Any) -> np.ndarray:
     """A NumPy copy of a state array: checkpoints hold NumPy arrays whatever the library."""
-    return array.copy() if type(array) is np.ndarray else np.array(to_numpy(array))
+    return np.array(to_numpy(array)) if library_of(array) != "numpy" else array.copy()
 
 
 def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
