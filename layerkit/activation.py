@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import NonFiniteError
+from .errors import NamespaceError, NonFiniteError
 from .layer import Layer
+from .namespaces import library_of, namespace_of
 from .validation import Array, as_float_array, check_gradient
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ class Activation(Layer):
     def forward(self, x: ArrayLike) -> Array:
         """Return φ(x), keeping ``x`` and ``y`` for ``backward``; any shape is accepted."""
         x = as_float_array(x, self)
+        if type(x) is not np.ndarray:  # another array library
+            return self._forward_xp(x)
         y = self.function(x)
         self._x = x if self.derivative_uses_input else None
         self._y = y
@@ -88,6 +92,9 @@ class Activation(Layer):
 
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
+        y = self._y  # a NumPy scalar for a 0-d input of some activations: NumPy's too
+        if y is not None and type(y) is not np.ndarray and library_of(y) != "numpy":
+            return self._backward_xp(grad)
         grad = check_gradient(grad, self, self._y)
         if not self.derivative_at_most_one:
             return self._checked_backward(grad)
@@ -95,6 +102,40 @@ class Activation(Layer):
         # Into φ'(x)'s own array when it is new (a 0-d result is a NumPy scalar, not an array)
         into = slope if self.derivative_returns_new and slope.ndim else None
         return np.multiply(grad, slope, out=into)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return φ(x) for an array ``x`` of another library, with the functions of ``xp``.
+
+        The array-API form of ``function``, for arrays of PyTorch, CuPy or array-api-strict
+        (`Layer.to`). An activation that does not implement it (and ``array_api_derivative``)
+        computes with NumPy only, and refuses other arrays with `NamespaceError`.
+        """
+        raise NamespaceError(
+            f"{self!r} computes with NumPy arrays only, got {library_of(x)} input; convert the "
+            f"input with layerkit.namespaces.to_numpy, or keep the model on NumPy"
+        )
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return φ'(x) for arrays of another library, with the functions of ``xp``."""
+        raise NamespaceError(f"{self!r} computes with NumPy arrays only, got {library_of(y)}")
+
+    def _forward_xp(self, x: Any) -> Any:
+        y = self.array_api_function(x, namespace_of(x))
+        self._x = x if self.derivative_uses_input else None
+        self._y = y
+        return y
+
+    def _backward_xp(self, grad: Any) -> Any:
+        grad = check_gradient(grad, self, self._y)
+        xp = namespace_of(grad)
+        result = grad * self.array_api_derivative(self._x, self._y, xp)
+        if self.derivative_at_most_one or bool(xp.all(xp.isfinite(result))):
+            return result
+        raise NonFiniteError(
+            f"{self!r}.backward gives ∂L/∂x holding NaN or infinity: either the incoming "
+            f"gradient is not finite or ∂L/∂y ⊙ φ'(x) does not fit {result.dtype}; if this arose "
+            f"in training, lower the learning rate"
+        )
 
     def _checked_backward(self, grad: Array) -> Array:
         """``backward`` for a derivative that may exceed 1: refuse a product that overflows."""

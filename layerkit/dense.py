@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ConfigurationError, DTypeError, ShapeError
 from .layer import Layer
+from .namespaces import held_namespace
 from .validation import (
     Array,
     as_float_array,
@@ -138,6 +139,10 @@ class Dense(Layer):
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
+        if type(x) is not np.ndarray or type(self.W) is not np.ndarray:
+            xp = held_namespace(self, x, self.W, "input", "parameters")
+            if xp is not np:
+                return self._forward_xp(x)
         x = as_float_array(x, self, integer_dtype=self.W.dtype)
         check_features(x, self, self.in_features)
         if x.dtype != self.W.dtype:
@@ -154,6 +159,8 @@ class Dense(Layer):
     # --8<-- [start:backward]
     def backward(self, grad: ArrayLike) -> Array:
         """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
+        if type(self.W) is not np.ndarray:  # moved by .to(): the same formulas, array API
+            return self._backward_xp(grad)
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         x_rows, delta_rows = self._rows(delta)
         # out=: overwrite the last backward's gradients if they are still here, else allocate
@@ -165,6 +172,29 @@ class Dense(Layer):
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
 
     # --8<-- [end:backward]
+
+    def _forward_xp(self, x: Any) -> Any:
+        """`forward` for arrays of another library than NumPy (`Layer.to`)."""
+        x = as_float_array(x, self, integer_dtype=self.W.dtype)
+        check_features(x, self, self.in_features)
+        if x.dtype != self.W.dtype:
+            self._adopt(x.dtype)
+        self._dtype_fixed = True
+        self._x = x
+        a = x @ self.W + self.b  # a⁽¹⁾ = x w + b⁽¹⁾
+        self._out_shape = tuple(a.shape)
+        return a
+
+    def _backward_xp(self, grad: Any) -> Any:
+        """`backward` for arrays of another library than NumPy (`Layer.to`)."""
+        xp = held_namespace(self, grad, self.W, "gradient", "parameters")
+        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
+        x_rows, delta_rows = self._x, delta
+        if delta.ndim == 1:  # one sample is a batch of one for the sums
+            x_rows, delta_rows = xp.reshape(self._x, (1, -1)), xp.reshape(delta, (1, -1))
+        self.dW = x_rows.T @ delta_rows  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
+        self.db = xp.sum(delta_rows, axis=0)  # ∂L/∂bⱼ = Σ δⱼ
+        return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ
 
     def _rows(self, delta: Array) -> tuple[Array, Array]:
         """The cached input and δ as batches: one sample is a batch of one for the sums."""
@@ -185,6 +215,11 @@ class Dense(Layer):
         """
         if type(self).backward is not Dense.backward:
             return super().backward_step(grad, optimizer, input_grad=input_grad)
+        if type(self.W) is not np.ndarray:  # another library: backward, then the step
+            grad = self._backward_xp(grad)
+            optimizer.step(self)
+            self.dW = self.db = None
+            return grad if input_grad else None
         # --8<-- [start:backward_step]
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # ∂L/∂x = δWᵀ first, with the weights of the forward pass; the first layer skips it

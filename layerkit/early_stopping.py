@@ -10,6 +10,7 @@ import numpy as np
 
 from .callbacks import Callback, Logs
 from .errors import ConfigurationError, UnknownComponentError
+from .namespaces import copy_into, copy_of
 from .validation import Array, real_number
 
 __all__ = ["EarlyStopping"]
@@ -140,7 +141,7 @@ class EarlyStopping(Callback):
         """Set the parameters back to the best epoch's, if a later epoch changed them."""
         if self.restore_best_weights and self._weights and self.best_epoch != self._last_epoch:
             for parameter, kept in zip(self.model.parameters(), self._weights, strict=True):
-                np.copyto(parameter.value, kept)
+                copy_into(parameter.value, kept)
 
     def watched(self, logs: Logs) -> str:
         """The name this callback watches, given an epoch's ``logs``."""
@@ -162,10 +163,10 @@ class EarlyStopping(Callback):
         if [kept.shape for kept in self._weights] != [value.shape for value in values] or any(
             kept.dtype != value.dtype for kept, value in zip(self._weights, values, strict=True)
         ):
-            self._weights = [value.copy() for value in values]
+            self._weights = [copy_of(value) for value in values]
             return
         for kept, value in zip(self._weights, values, strict=True):
-            np.copyto(kept, value)
+            copy_into(kept, value)
 
     def __repr__(self) -> str:
         return (

@@ -104,14 +104,15 @@ def evaluate(
     """
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     mean = getattr(loss, "reduction", "mean") == "mean"
-    for start in range(0, len(x), EVALUATION_CHUNK):
-        inputs, targets = x[start : start + EVALUATION_CHUNK], t[start : start + EVALUATION_CHUNK]
+    samples = x.shape[0]
+    for start in range(0, samples, EVALUATION_CHUNK):
+        stop = min(start + EVALUATION_CHUNK, samples)  # within bounds, as the array API asks
+        inputs, targets = x[start:stop, ...], t[start:stop, ...]
         y = model.forward(inputs)
-        size = len(inputs)
+        size = inputs.shape[0]
         totals["loss"] += loss.forward(y, targets) * (size if mean else 1)
         for name, metric in metrics.items():
             totals[name] += metric.forward(y, targets) * size
-    samples = len(x)
     return {
         name: total / samples if name != "loss" or mean else total for name, total in totals.items()
     }

@@ -20,6 +20,7 @@ __all__ = [
     "LayerkitError",
     "MissingDependencyError",
     "ModelFileError",
+    "NamespaceError",
     "NoGradientError",
     "NonFiniteError",
     "PluginError",
@@ -49,6 +50,13 @@ class DTypeError(LayerkitError, TypeError):
 
 class ComponentTypeError(LayerkitError, TypeError):
     """An argument is not the kind of component expected, e.g. a non-layer in a Sequential."""
+
+
+class NamespaceError(LayerkitError, TypeError):
+    """Arrays of two array libraries meet: a model on NumPy given PyTorch tensors, say.
+
+    The message names both libraries and how to move the model (``net.to("torch")``).
+    """
 
 
 class NonFiniteError(LayerkitError, ValueError):

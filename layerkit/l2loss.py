@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import BackwardBeforeForwardError
 from .loss import Loss, Reduction
+from .namespaces import library_of, namespace_of
 from .validation import Array, as_float_array, as_prediction_and_target
 
 __all__ = ["L2Loss"]
@@ -50,6 +52,8 @@ class L2Loss(Loss):
 
     def forward(self, y: ArrayLike, t: ArrayLike) -> float:
         """Return ½ Σ (y − t)², averaged or summed over the batch."""
+        if type(y) is not np.ndarray and library_of(y) != "numpy":
+            return self._forward_xp(y, t)
         y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: see below
         # --8<-- [start:forward]
         difference = y - t  # yₖ − tₖ
@@ -65,11 +69,27 @@ class L2Loss(Loss):
         self._difference = difference
         return loss
 
+    def _forward_xp(self, y: Any, t: Any) -> float:
+        """`forward` for arrays of another library than NumPy."""
+        y, t = as_prediction_and_target(y, t, self, check_y_finite=False)
+        xp = namespace_of(y)
+        difference = y - t  # yₖ − tₖ
+        loss = 0.5 * float(xp.sum(difference * difference))  # ½ Σ (yₖ − tₖ)²
+        scale = self._batch_scale(y)
+        if math.isfinite(loss):
+            loss *= scale
+        else:
+            loss = self._reduce(0.5 * difference * difference, prediction=y)
+        self._scale = scale
+        self._difference = difference
+        return loss
+
     def check_targets(self, y: Array, t: np.ndarray) -> None:
         """Targets of ``y``'s dtype and sample shape pass by one pass for NaN and infinity."""
-        if type(t) is np.ndarray and t.dtype == y.dtype and t.shape[1:] == y.shape[1:]:
-            as_float_array(t, self, name="target t")
-            return
+        if t.dtype == y.dtype and tuple(t.shape[1:]) == tuple(y.shape[1:]):
+            if type(t) is np.ndarray or library_of(t) == library_of(y):
+                as_float_array(t, self, name="target t")
+                return
         super().check_targets(y, t)
 
     def backward(self) -> Array:

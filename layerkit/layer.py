@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from os import PathLike
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
+import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ConfigurationError
@@ -111,10 +113,44 @@ class Layer:
         """Convert the parameters and their gradients to ``dtype`` in place; return ``self``."""
         dtype = float_dtype(dtype, repr(self))
         for name in self.param_names:
-            setattr(self, name, getattr(self, name).astype(dtype))
+            setattr(self, name, _astype(getattr(self, name), dtype))
             gradient = getattr(self, "d" + name)
             if gradient is not None:
-                setattr(self, "d" + name, gradient.astype(dtype))
+                setattr(self, "d" + name, _astype(gradient, dtype))
+        return self
+
+    def to(self, namespace: str | ModuleType, device: object = None) -> Self:
+        """Move the parameters (and stored gradients) to another array library; return ``self``.
+
+        ``namespace`` is a name, ``"numpy"``, ``"torch"``, ``"cupy"`` or
+        ``"array_api_strict"``, or such a module (see `layerkit.namespaces.namespace`);
+        ``device`` is passed to that library (``"cuda"`` for PyTorch), ``None`` for its
+        default. Each array keeps its dtype and is converted in place on the layer; afterwards
+        the layer computes with that library and takes its arrays as input. An optimizer's
+        state for the old arrays is not carried over (as after `astype`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import layerkit as lk
+        >>> layer = lk.Dense(2, 1, W=[[1.0], [2.0]], b=[0.5]).to("array_api_strict")
+        >>> import array_api_strict as xp
+        >>> y = layer(xp.asarray([[1.0, 1.0]]))
+        >>> float(y[0, 0])
+        3.5
+        >>> layer.to("numpy").W
+        array([[1.],
+               [2.]])
+        """
+        from .namespaces import convert
+        from .namespaces import namespace as resolve
+
+        xp = resolve(namespace)
+        for name in self.param_names:
+            setattr(self, name, convert(getattr(self, name), xp, device))
+            gradient = getattr(self, "d" + name, None)
+            if gradient is not None:
+                setattr(self, "d" + name, convert(gradient, xp, device))
         return self
 
     def config(self) -> dict[str, Any]:
@@ -146,3 +182,13 @@ class Layer:
             return draw(self)
         except ConfigurationError:
             return None
+
+
+def _astype(array: Any, dtype: np.dtype[Any]) -> Any:
+    """``array`` converted to the float ``dtype``, in its own library."""
+    if isinstance(array, np.ndarray):
+        return array.astype(dtype)
+    from .namespaces import namespace_of
+
+    xp = namespace_of(array)
+    return xp.astype(array, getattr(xp, dtype.name))

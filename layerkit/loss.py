@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import ConfigurationError, NonFiniteError, ShapeError
+from .namespaces import library_of, namespace_of, to_numpy
 from .validation import Array, as_float_array
 
 __all__ = ["TARGET_OUTPUTS", "Loss", "Reduction"]
@@ -90,10 +91,15 @@ class Loss:
         means overrides it (the cross-entropy: class indices by their smallest and largest),
         falling back to this for anything else, so that the error is ``forward``'s own.
         """
-        chunk = max(1, TARGET_OUTPUTS // y[:1].size)  # samples per call
-        for start in range(0, len(t), chunk):
-            targets = t[start : start + chunk]
-            self.forward(np.repeat(y[:1], len(targets), axis=0), targets)
+        chunk = max(1, TARGET_OUTPUTS // math.prod(y.shape[1:]))  # samples per call
+        for start in range(0, t.shape[0], chunk):
+            targets = t[start : min(start + chunk, t.shape[0]), ...]  # within bounds
+            if type(y) is np.ndarray:
+                self.forward(np.repeat(y[:1], targets.shape[0], axis=0), targets)
+            else:  # another array library
+                shape = (targets.shape[0], *y.shape[1:])
+                rows = namespace_of(y).broadcast_to(y[:1, ...], shape)
+                self.forward(rows, targets)
 
     def config(self) -> dict[str, Any]:
         """Return the constructor options that rebuild this loss."""
@@ -150,6 +156,13 @@ class Loss:
             If a term, or the loss, does not fit the dtype (the loss overflowed).
         """
         scale = self.batch_scale(terms)
+        if type(terms) is not np.ndarray and library_of(terms) != "numpy":
+            total = float(namespace_of(terms).sum(terms))
+            if math.isfinite(total):
+                return total * scale
+            # what overflowed is found and said on host copies, as for NumPy's arrays
+            prediction = None if prediction is None else to_numpy(prediction)
+            return self.reduce(to_numpy(terms), prediction=prediction)
         with np.errstate(over="ignore"):
             total = float(np.sum(terms))
         if math.isfinite(total):

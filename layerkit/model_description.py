@@ -32,6 +32,7 @@ from .model_format import (
     shown,
 )
 from .model_optimizer import checked_epoch, describe_optimizer
+from .namespaces import library_of, to_numpy
 from .optim import Optimizer
 from .registry import BUILTIN, Component, activations, failed_plugins, losses
 from .sequential import Sequential
@@ -166,6 +167,8 @@ class _Describe:
 
     def parameter(self, layer: Layer, where: str, prefix: str, name: str) -> None:
         value = getattr(layer, name, None)
+        if type(value) is not np.ndarray and library_of(value) != "numpy":
+            value = to_numpy(value)  # a file holds NumPy arrays whatever the model computes with
         if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
             raise UnsavableLayerError(
                 f"cannot save {where} ({shown(layer)}): parameter {name!r} is not a float32 or "

@@ -18,7 +18,8 @@ from .errors import (
 )
 from .layer import Layer, Parameter
 from .model_format import shown
-from .validation import FLOAT_DTYPES, Array, real_number
+from .namespaces import convert, device_of, held_namespace, library_of, namespace_of, to_numpy
+from .validation import FLOAT_DTYPES, Array, float_dtype, real_number
 
 _FLOAT32, _FLOAT64 = FLOAT_DTYPES
 
@@ -81,7 +82,7 @@ class Optimizer:
         for parameter in _parameters_of(model, self):
             kept = states.get(id(parameter.value))
             if kept is not None and kept[0] is parameter.value and kept[1]:
-                saved[parameter.name] = {key: value.copy() for key, value in kept[1].items()}
+                saved[parameter.name] = {key: _host_copy(value) for key, value in kept[1].items()}
         return saved
 
     def load_state_dict(
@@ -118,7 +119,7 @@ class Optimizer:
             for key, array in entries.items():
                 where = f"{who} state {shown(key)} of parameter {name!r}:"
                 try:
-                    array = np.asarray(array)
+                    array = np.asarray(to_numpy(array) if library_of(array) != "numpy" else array)
                 except (TypeError, ValueError) as error:
                     raise ConfigurationError(f"{where} {error}") from error
                 if array.dtype.kind not in "fiu":
@@ -131,8 +132,14 @@ class Optimizer:
                     )
                 if array.dtype.kind == "f" and not np.isfinite(array).all():
                     raise ConfigurationError(f"{where} it holds NaN or infinity")
-                dtype = parameter.value.dtype if array.dtype.kind == "f" else array.dtype
+                dtype = array.dtype
+                if array.dtype.kind == "f":
+                    dtype = float_dtype(parameter.value.dtype, self)
                 arrays[key] = np.array(array, dtype=dtype)  # a copy, in the parameter's dtype
+                if type(parameter.value) is not np.ndarray:  # in the parameter's library
+                    arrays[key] = convert(
+                        arrays[key], namespace_of(parameter.value), device_of(parameter.value)
+                    )
             loaded.append((parameter.value, arrays))
         self.reset()
         states = self.__dict__.setdefault("_states", {})
@@ -296,6 +303,9 @@ class SGD(Optimizer):
 
         With ``overwrite_grad``, η ∂L/∂w is computed into ``grad`` instead of a new array.
         """
+        if type(value) is not np.ndarray:
+            self._update_xp(value, grad)
+            return
         scratch = grad if overwrite_grad else None
         if self.weight_decay:
             grad = scratch = np.add(grad, self.weight_decay * value, out=scratch)  # g ← g + λθ
@@ -316,7 +326,12 @@ class SGD(Optimizer):
         that changes ``update`` must see it too: then the product is formed and passed to
         ``update``.
         """
-        if self.momentum or self.weight_decay or type(self).update is not SGD.update:
+        if (
+            self.momentum
+            or self.weight_decay
+            or type(self).update is not SGD.update
+            or type(value) is not np.ndarray
+        ):
             super().update_product(value, left, right)
             return
         # --8<-- [start:sgd-product]
@@ -337,6 +352,21 @@ class SGD(Optimizer):
             "weight_decay": self.weight_decay,
             "nesterov": self.nesterov,
         }
+
+    def _update_xp(self, value: Any, grad: Any) -> None:
+        """`update` for a parameter of another array library, as the algorithm is written."""
+        if self.weight_decay:
+            grad = grad + self.weight_decay * value  # g ← g + λθ
+        if self.momentum:
+            state = self.state_of(value)
+            buffer = state.get("momentum_buffer")
+            if buffer is None:  # b = g at the first step
+                buffer = namespace_of(grad).asarray(grad, copy=True)
+            else:  # b ← μb + (1 − τ)g
+                buffer = self.momentum * buffer + (1.0 - self.dampening) * grad
+            state["momentum_buffer"] = buffer
+            grad = grad + self.momentum * buffer if self.nesterov else buffer
+        value -= self.lr * grad  # w ← w − η ∂L/∂w, in place
 
     def _buffer_of(self, weight: Array, gradient: Array) -> Array:
         state = self.state_of(weight)
@@ -369,6 +399,11 @@ def _parameters_of(model: object, optimizer: Optimizer) -> list[Parameter]:
     )
 
 
+def _host_copy(array: Any) -> np.ndarray:
+    """A NumPy copy of a state array: checkpoints hold NumPy arrays whatever the library."""
+    return np.array(to_numpy(array)) if library_of(array) != "numpy" else array.copy()
+
+
 def _check_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
     """Raise unless ``parameter.grad`` is a finite array of the parameter's shape and dtype."""
     value, grad = parameter.value, parameter.grad
@@ -390,6 +425,9 @@ def _refuse_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
     """The slow path of `_check_gradient`: find what is wrong and say so, or return."""
     value, grad = parameter.value, parameter.grad
     who = f"{optimizer!r} cannot update parameter {parameter.name!r}:"
+    if type(value) is not np.ndarray and library_of(value) != "numpy":
+        _refuse_foreign_gradient(parameter, who)
+        return
     if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
         raise DTypeError(
             f"{who} it is {type(value).__name__} "
@@ -416,6 +454,28 @@ def _refuse_gradient(parameter: Parameter, optimizer: Optimizer) -> None:
         f"value(s) (shape {grad.shape}); no parameter was changed. If this arose in "
         f"training, lower the learning rate"
     )
+
+
+def _refuse_foreign_gradient(parameter: Parameter, who: str) -> None:
+    """`_refuse_gradient` for a parameter of another array library."""
+    value, grad = parameter.value, parameter.grad
+    if grad is None:
+        raise NoGradientError(
+            f"{who} it has no gradient; run backward first "
+            f"(backward_step applies the gradients it computes)"
+        )
+    xp = held_namespace(who.removesuffix(":"), grad, value, "gradient", "parameters")
+    if tuple(grad.shape) != tuple(value.shape):
+        raise ShapeError(
+            f"{who} its gradient has shape {tuple(grad.shape)}, the parameter {tuple(value.shape)}"
+        )
+    if grad.dtype != value.dtype:
+        raise DTypeError(f"{who} its gradient has dtype {grad.dtype}, the parameter {value.dtype}")
+    if not bool(xp.all(xp.isfinite(grad))):
+        raise NonFiniteError(
+            f"{who} its gradient holds NaN or infinite values (shape {tuple(grad.shape)}); no "
+            f"parameter was changed. If this arose in training, lower the learning rate"
+        )
 
 
 def _is_real(value: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self, overload
 
 from numpy.typing import ArrayLike, DTypeLike
@@ -135,6 +136,12 @@ class Sequential(Layer):
         """Convert every layer's parameters to ``dtype`` in place; return ``self``."""
         for layer in self.layers:
             layer.astype(dtype)
+        return self
+
+    def to(self, namespace: str | ModuleType, device: object = None) -> Self:
+        """Move every layer's parameters to another array library (see `Layer.to`)."""
+        for layer in self.layers:
+            layer.to(namespace, device)
         return self
 
     def config(self) -> dict[str, Any]:

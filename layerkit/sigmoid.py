@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from .activation import Activation
@@ -47,6 +50,14 @@ class Sigmoid(Activation):
         return np.divide(1.0, y, out=y)
 
     # --8<-- [end:forward]
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return σ(x) = 1 / (1 + e⁻ˣ) with the functions of namespace ``xp``."""
+        return 1.0 / (1.0 + xp.exp(-x))
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return σ'(x) = y(1 − y) for arrays of namespace ``xp``."""
+        return (1.0 - y) * y
 
     # --8<-- [start:backward]
     def derivative(self, x: Array | None, y: Array) -> Array:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -22,12 +23,14 @@ from .history import History
 from .layer import Layer
 from .loss import Loss
 from .metric import Metric
+from .namespaces import copy_into, copy_of, device_of, namespace_of
 from .optim import Optimizer
 from .sequential import Sequential, _refuse_shared_layers
 from .training_checks import (
     callback_list,
     check_model_and_data,
     check_monitors,
+    check_namespaces,
     components,
     initial_epoch_of,
     training_data,
@@ -204,8 +207,9 @@ def fit(
     measured = named_metrics(metrics)
     listed = callback_list(callback, callbacks, patience, monitor, min_delta, measured)
     x, t = training_data(x, t)
+    check_namespaces(model, x, t, measured)
     validation = None if validation_data is None else validation_pair(validation_data, x)
-    batch_size = len(x) if batch_size is None else batch_size
+    batch_size = x.shape[0] if batch_size is None else batch_size
     try:
         _check_finite(model, [parameter.value for parameter in model.parameters()])
     except _Diverged as error:
@@ -236,12 +240,12 @@ def fit(
     for each in listed:
         each.on_train_begin({})
     for _ in range(initial_epoch if shuffle else 0):  # the permutations of epochs trained
-        rng.permutation(len(x))
+        rng.permutation(x.shape[0])
     logs: Logs = {}
     # Overflow inside the network is not warned about: it is caught below as divergence.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(initial_epoch + 1, epochs + 1):
-            order = _sample_order(rng, len(x), shuffle)
+            order = _sample_order(rng, x.shape[0], shuffle)
             logs = run.epoch(epoch, order, last=epoch == epochs)
             history.record(epoch, logs)
             if run.stop_after(epoch, logs):
@@ -272,7 +276,7 @@ class _Run:
         callback: EpochCallback | None,
     ) -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
-        self.x, self.t, self.batch_size = x, t, batch_size
+        self.x, self.t, self.batch_size = _batches_of(x), _batches_of(t), batch_size
         self.validation, self.metrics = validation, metrics
         self.callbacks, self.callback = callbacks, callback
         # Decided once: the lean loop unless something must look at every batch.
@@ -400,6 +404,29 @@ def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> floa
     return total
 
 
+class _Gather:
+    """Data of another array library, indexed like a NumPy array by a NumPy index array.
+
+    ``data[batch]`` gathers the rows ``batch`` (from the epoch's order, drawn on the host) as
+    ``xp.take`` on the data's device.
+    """
+
+    def __init__(self, data: Any) -> None:
+        self.data, self.xp, self.device = data, namespace_of(data), device_of(data)
+
+    def __getitem__(self, batch: np.ndarray) -> Any:
+        rows = self.xp.asarray(batch.astype(np.int64), device=self.device)
+        return self.xp.take(self.data, rows, axis=0)
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+
+def _batches_of(data: Any) -> Any:
+    """``data`` itself for NumPy, else a `_Gather` that indexes it by NumPy index arrays."""
+    return data if type(data) is np.ndarray else _Gather(data)
+
+
 class _Diverged(Exception):
     """Internal: what was not finite, and at which sample's batch (None: a parameter)."""
 
@@ -432,7 +459,7 @@ class _Snapshot:
         self.model = model
         self.values = values  # the parameter arrays, which optimizers update in place
         self.optimizer = optimizer
-        self.copies = [value.copy() for value in values]
+        self.copies = [copy_of(value) for value in values]
         self.states = optimizer.state_dict(model)  # copies
         self.epoch = 0
 
@@ -440,13 +467,13 @@ class _Snapshot:
         states = self.optimizer.state_dict(self.model)
         _check_state_finite(states)
         for copy, value in zip(self.copies, self.values, strict=True):
-            np.copyto(copy, value)
+            copy_into(copy, value)
         self.states = states
         self.epoch = epoch
 
     def restore(self) -> None:
         for copy, parameter in zip(self.copies, self.model.parameters(), strict=True):
-            np.copyto(parameter.value, copy)
+            copy_into(parameter.value, copy)
         self.optimizer.load_state_dict(self.model, self.states)
 
     def state(self, event: str) -> str:
@@ -467,7 +494,12 @@ class _Snapshot:
 def _check_finite(model: Layer, values: list[Array]) -> None:
     """Raise `_Diverged` naming the first parameter holding NaN or infinity."""
     for value in values:
-        if not math.isfinite(np.vdot(value, value)) and not np.isfinite(value).all():
+        if type(value) is not np.ndarray:  # another array library
+            xp = namespace_of(value)
+            finite = bool(xp.all(xp.isfinite(value)))
+        else:
+            finite = math.isfinite(np.vdot(value, value)) or np.isfinite(value).all()
+        if not finite:
             for parameter in model.parameters():
                 if parameter.value is value:
                     raise _Diverged(f"parameter {parameter.name!r}")

@@ -14,10 +14,17 @@ from numpy.typing import ArrayLike
 
 from .callbacks import Callback
 from .early_stopping import EarlyStopping
-from .errors import ComponentTypeError, ConfigurationError, LayerkitError, ShapeError
+from .errors import (
+    ComponentTypeError,
+    ConfigurationError,
+    LayerkitError,
+    NamespaceError,
+    ShapeError,
+)
 from .layer import Layer
 from .loss import Loss
 from .metric import Metric
+from .namespaces import library_of, namespace_of
 from .optim import Optimizer
 from .sequential import Sequential
 from .validation import Array, as_float_array
@@ -151,9 +158,12 @@ def training_data(x: ArrayLike, t: ArrayLike, what: str = "") -> tuple[Array, np
     x = as_float_array(x, "fit", name=f"{what}inputs x")
     if x.ndim != 2:
         raise ShapeError(f"fit expects {what}inputs x of shape (samples, features), got {x.shape}")
-    if len(x) == 0:
+    if x.shape[0] == 0:
         raise ShapeError(f"fit needs at least one sample, got {what}inputs x of shape {x.shape}")
-    if type(t) is not np.ndarray:
+    if type(t) is not np.ndarray and library_of(t) != "numpy":  # another array library
+        if not namespace_of(t).isdtype(t.dtype, "integral"):
+            t = as_float_array(t, "fit", name=f"{what}targets t")
+    elif type(t) is not np.ndarray:
         try:
             t = np.asarray(t)
         except ValueError as error:  # ragged nested lists
@@ -161,11 +171,11 @@ def training_data(x: ArrayLike, t: ArrayLike, what: str = "") -> tuple[Array, np
                 f"fit expects {what}targets t as a rectangular array with one row per sample: "
                 f"{error}"
             ) from error
-    if t.dtype.kind not in "biu":  # class labels (integers) are the loss's to check
+    if type(t) is np.ndarray and t.dtype.kind not in "biu":  # class labels: the loss's to check
         t = as_float_array(t, "fit", name=f"{what}targets t")
-    if t.ndim == 0 or len(t) != len(x):
+    if t.ndim == 0 or t.shape[0] != x.shape[0]:
         raise ShapeError(
-            f"fit expects as many {what}targets as inputs ({len(x)}), got targets of shape "
+            f"fit expects as many {what}targets as inputs ({x.shape[0]}), got targets of shape "
             f"{t.shape}"
         )
     return x, t
@@ -184,12 +194,46 @@ def validation_pair(validation_data: object, x: Array) -> tuple[Array, np.ndarra
             )
         )
     x_val, t_val = training_data(*validation_data, what="validation ")
+    for given, name in ((x_val, "inputs"), (t_val, "targets")):
+        if library_of(given) != library_of(x):
+            raise NamespaceError(
+                f"fit got validation {name} of {library_of(given)}, training data of "
+                f"{library_of(x)}; give both from one array library"
+            )
     if x_val.shape[1] != x.shape[1]:
         raise ShapeError(
             f"fit expects validation inputs with the {x.shape[1]} features of x, got shape "
             f"{x_val.shape}"
         )
+    if type(x_val) is not np.ndarray:
+        return namespace_of(x_val).astype(x_val, x.dtype, copy=False), t_val
     return x_val.astype(x.dtype, copy=False), t_val
+
+
+def check_namespaces(model: Layer, x: Array, t: np.ndarray, metrics: Mapping[str, Metric]) -> None:
+    """Refuse data and a model of different array libraries (`Layer.to` moves a model)."""
+    data, targets = library_of(x), library_of(t)
+    if targets != data:
+        raise NamespaceError(
+            f"fit got inputs x of {data} and targets t of {targets}; give both from one array "
+            f"library"
+        )
+    held = sorted({library_of(parameter.value) for parameter in model.parameters()})
+    if len(held) > 1:
+        raise NamespaceError(
+            f"fit got a model whose parameters are of {' and '.join(held)}; move it to one "
+            f"library with net.to(name)"
+        )
+    if held and held != [data]:
+        raise NamespaceError(
+            f"fit got a model holding {held[0]} parameters and {data} data x, t; move the "
+            f"model with net.to({data!r}) or convert the data"
+        )
+    if data != "numpy" and metrics:
+        raise NamespaceError(
+            f"fit measures metrics with NumPy only, got {data} data; leave metrics out, or "
+            f"train on NumPy arrays"
+        )
 
 
 def check_model_and_data(
@@ -229,8 +273,9 @@ def _check_batches(
     metrics: Mapping[str, Metric],
     what: str = "",
 ) -> None:
-    y = model.forward(x[:batch_size])
-    value = loss.forward(y, t[:batch_size])
+    batch_size = min(batch_size, x.shape[0])  # a slice within bounds, as the array API asks
+    y = model.forward(x[:batch_size, ...])
+    value = loss.forward(y, t[:batch_size, ...])
     if not isinstance(value, numbers.Real):
         raise ComponentTypeError(
             f"fit expects {loss!r}.forward to return a float, got {described(value)}"
@@ -239,7 +284,7 @@ def _check_batches(
         raise ShapeError(f"fit expects the model to return one output per sample, got {y}")
     loss.check_targets(y, t)
     for name, metric in metrics.items():
-        measured = metric.forward(y, t[:batch_size])
+        measured = metric.forward(y, t[:batch_size, ...])
         if not isinstance(measured, numbers.Real):
             raise ComponentTypeError(
                 f"fit expects metric {name!r} ({metric!r}) to return a float on the first "

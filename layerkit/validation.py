@@ -19,9 +19,11 @@ from .errors import (
     BackwardBeforeForwardError,
     ConfigurationError,
     DTypeError,
+    NamespaceError,
     NonFiniteError,
     ShapeError,
 )
+from .namespaces import _is_foreign, library_of, namespace_of, to_numpy
 
 __all__ = [
     "FLOAT_DTYPES",
@@ -53,7 +55,11 @@ def float_dtype(dtype: DTypeLike, who: object) -> np.dtype[Any]:
     try:
         resolved = np.dtype(dtype)
     except TypeError as error:
-        raise DTypeError(f"{who} expects dtype float32 or float64, got {dtype!r}") from error
+        # another library's float dtype (torch.float32, array_api_strict.float64) by its name
+        name = str(dtype).rsplit(".", 1)[-1]
+        if name not in ("float32", "float64"):
+            raise DTypeError(f"{who} expects dtype float32 or float64, got {dtype!r}") from error
+        resolved = np.dtype(name)
     if resolved not in FLOAT_DTYPES:
         raise DTypeError(f"{who} expects dtype float32 or float64, got {resolved}")
     return resolved
@@ -99,6 +105,8 @@ def as_float_array(
         For NaN or infinity, when ``finite`` is true.
     """
     if type(value) is not np.ndarray:
+        if _is_foreign(value):
+            return _as_foreign_float_array(value, who, name, integer_dtype, finite)
         value = _coerce(value, who, name)
     dtype = value.dtype
     if dtype is not _FLOAT64 and dtype is not _FLOAT32 and dtype not in FLOAT_DTYPES:
@@ -122,6 +130,29 @@ def as_float_array(
     return value
 
 
+def _as_foreign_float_array(
+    value: Any, who: object, name: str, integer_dtype: Any, finite: bool
+) -> Any:
+    """`as_float_array` for an array of another library: the same checks, the same messages."""
+    xp = namespace_of(value)
+    dtype = value.dtype
+    if dtype != xp.float32 and dtype != xp.float64:
+        if xp.isdtype(dtype, ("integral", "bool")):
+            return xp.astype(value, getattr(xp, float_dtype(integer_dtype, who).name))
+        if xp.isdtype(dtype, "real floating"):
+            raise DTypeError(
+                f"{who} computes in float32 or float64, got {name} of dtype {dtype}; "
+                f"convert it to float32"
+            )
+        raise DTypeError(
+            f"{who} expects a real numeric {name}, got array of dtype {dtype} "
+            f"with shape {tuple(value.shape)}"
+        )
+    if finite and not bool(xp.all(xp.isfinite(value))):
+        _refuse_non_finite(to_numpy(value), who, name)
+    return value
+
+
 def as_prediction_and_target(
     y: ArrayLike, t: ArrayLike, who: object, *, check_y_finite: bool = True
 ) -> tuple[Array, Array]:
@@ -142,6 +173,8 @@ def as_prediction_and_target(
         For NaN or infinity in ``t`` (and in ``y`` unless ``check_y_finite=False``), for a
         float64 target beyond a float32 prediction's range, and where ``y − t`` overflows.
     """
+    if type(y) is not np.ndarray and _is_foreign(y):
+        return _foreign_prediction_and_target(y, t, who, check_y_finite)
     y = as_float_array(y, who, name="prediction y", finite=check_y_finite)
     if y.ndim not in (1, 2) or y.size == 0:
         raise ShapeError(
@@ -149,6 +182,8 @@ def as_prediction_and_target(
             f"(outputs,) or (batch, outputs), got shape {y.shape}"
         )
     given = as_float_array(t, who, name="target t", integer_dtype=y.dtype, finite=False)
+    if type(given) is not np.ndarray:
+        namespace_of(y, given, who=who)  # raises NamespaceError: two libraries
     if given.shape != y.shape:
         raise ShapeError(
             f"{who} expects target t of the same shape as prediction y {y.shape}, got {given.shape}"
@@ -177,6 +212,23 @@ def as_prediction_and_target(
                 f"{who} received target t = {given[index]} at index {where}: {problem}; scale "
                 f"the targets, or if the predictions came from training, lower the learning rate"
             )
+    return y, t
+
+
+def _foreign_prediction_and_target(
+    y: Any, t: Any, who: object, check_y_finite: bool
+) -> tuple[Any, Any]:
+    """`as_prediction_and_target` for arrays of another library (one library for both)."""
+    xp = namespace_of(y, t, who=who)
+    y = as_float_array(y, who, name="prediction y", finite=check_y_finite)
+    if y.ndim not in (1, 2) or 0 in y.shape:
+        as_prediction_and_target(to_numpy(y), to_numpy(t), who)  # raises the ShapeError
+    t = as_float_array(t, who, name="target t", integer_dtype=y.dtype, finite=False)
+    if t.dtype != y.dtype:
+        t = xp.astype(t, y.dtype)
+    if tuple(t.shape) != tuple(y.shape) or not bool(xp.all(xp.isfinite(t))):
+        # the NumPy checks on host copies say exactly what is wrong
+        as_prediction_and_target(to_numpy(y), to_numpy(t), who, check_y_finite=check_y_finite)
     return y, t
 
 
@@ -249,6 +301,8 @@ def check_gradient_shape(
             f"{who}.backward was called before forward: call forward(x) first, so the "
             f"layer has the values backward needs"
         )
+    if (type(grad) is not np.ndarray and _is_foreign(grad)) or not isinstance(dtype, np.dtype):
+        return _check_foreign_gradient(grad, who, shape, dtype)
     grad = as_float_array(grad, who, name="gradient", integer_dtype=dtype, finite=False)
     if grad.shape != shape:
         raise ShapeError(
@@ -258,6 +312,25 @@ def check_gradient_shape(
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad
+
+
+def _check_foreign_gradient(grad: Any, who: object, shape: Any, dtype: Any) -> Any:
+    """`check_gradient_shape` where the gradient or the last output is not NumPy's."""
+    held = "numpy" if isinstance(dtype, np.dtype) else str(dtype).split(".")[0]
+    given = library_of(grad)
+    if given != held:
+        raise NamespaceError(
+            f"{who} computed its last forward with {held} arrays, got a {given} gradient; "
+            f"move the model with net.to({given!r}) or convert the gradient"
+        )
+    xp = namespace_of(grad)
+    grad = as_float_array(grad, who, name="gradient", integer_dtype=dtype, finite=False)
+    if tuple(grad.shape) != tuple(shape):
+        raise ShapeError(
+            f"{who}.backward expects a gradient of shape {tuple(shape)} (the shape of its "
+            f"last output), got {tuple(grad.shape)}"
+        )
+    return grad if grad.dtype == dtype else xp.astype(grad, dtype)
 
 
 def positive_int(value: object, who: object, name: str) -> int:
