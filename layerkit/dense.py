@@ -159,8 +159,10 @@ class Dense(Layer):
     # --8<-- [start:backward]
     def backward(self, grad: ArrayLike) -> Array:
         """Store ∂L/∂W = xᵀδ and ∂L/∂b = Σ_batch δ, and return ∂L/∂x = δWᵀ."""
+        # --8<-- [end:backward]
         if type(self.W) is not np.ndarray:  # moved by .to(): the same formulas, array API
             return self._backward_xp(grad)
+        # --8<-- [start:backward-numpy]
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         x_rows, delta_rows = self._rows(delta)
         # out=: overwrite the last backward's gradients if they are still here, else allocate
@@ -171,7 +173,7 @@ class Dense(Layer):
     def _input_gradient(self, delta: Array) -> Array:
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
 
-    # --8<-- [end:backward]
+    # --8<-- [end:backward-numpy]
 
     def _forward_xp(self, x: Any) -> Any:
         """`forward` for arrays of another library than NumPy (`Layer.to`)."""
