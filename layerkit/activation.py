@@ -92,7 +92,8 @@ class Activation(Layer):
 
     def backward(self, grad: ArrayLike) -> Array:
         """Return ∂L/∂x = ∂L/∂y ⊙ φ'(x) for the last ``forward``."""
-        if self._y is not None and type(self._y) is not np.ndarray:
+        y = self._y  # a NumPy scalar for a 0-d input of some activations: NumPy's too
+        if y is not None and type(y) is not np.ndarray and library_of(y) != "numpy":
             return self._backward_xp(grad)
         grad = check_gradient(grad, self, self._y)
         if not self.derivative_at_most_one:
