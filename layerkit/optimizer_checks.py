@@ -11,13 +11,15 @@ check_optimizer(lambda: Adam(lr=0.01, amsgrad=True))
 Each check builds fresh optimizers with ``factory()`` and feeds them fixed pseudo-random
 gradients, so a failure is reproducible. They use ``update``, ``update_product``, ``step``,
 ``reset``, ``state_dict``/``load_state_dict`` and the ``lr`` attribute (which the quadratic
-check lowers, as a learning-rate schedule would), nothing else.
+check lowers, as a learning-rate schedule would), nothing else. `check_optimizer` also runs
+the ``array_api_strict`` check (see `layerkit.testing`).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,7 +53,7 @@ def check_optimizer(factory: Callable[[], Optimizer], label: str | None = None) 
     ConformanceError
         Naming the check, the optimizer and what differed.
     """
-    for check in optimizer_checks(factory, label):
+    for check in optimizer_checks(factory, label, array_api=True):
         check()
 
 
@@ -67,7 +69,9 @@ def registered_optimizer_factory(cls: type[Optimizer]) -> Callable[[], Optimizer
     return cls
 
 
-def optimizer_checks(factory: Callable[[], Optimizer], label: str | None = None) -> list[Check]:
+def optimizer_checks(
+    factory: Callable[[], Optimizer], label: str | None = None, *, array_api: bool = False
+) -> list[Check]:
     """Return the checks of an optimizer (a class, or a zero-argument callable building one).
 
     - ``state_per_parameter``: two parameters of the same shape with different gradients,
@@ -84,9 +88,12 @@ def optimizer_checks(factory: Callable[[], Optimizer], label: str | None = None)
     - ``state_dict_round_trip``: a fresh optimizer loaded with ``state_dict`` continues
       exactly as the one it came from;
     - ``update_product_matches``: ``update_product(θ, left, right)`` equals
-      ``update(θ, left @ right)`` to rounding.
+      ``update(θ, left @ right)`` to rounding;
+    - ``array_api_strict`` (with ``array_api``; `check_optimizer` runs it): ``update``,
+      ``step`` and ``update_product`` on a parameter of ``array-api-strict`` move it in place,
+      as on NumPy to rounding (`layerkit.testing.ARRAY_API_TOLERANCE`).
     """
-    from .testing import Check, ConformanceError
+    from .testing import ARRAY_API_CHECK, Check, ConformanceError, _agrees, array_api_check
 
     _check_factory(factory)
     label = label or getattr(factory, "__name__", repr(factory))
@@ -266,7 +273,31 @@ def optimizer_checks(factory: Callable[[], Optimizer], label: str | None = None)
                     f"by {_difference(product_value, update_value)} in {np.dtype(dtype)}",
                 )
 
-    return [
+    def on_array_api_strict(xp: ModuleType) -> None:
+        for dtype in (np.float32, np.float64):
+            start, grads = _start((4, 3), 50).astype(dtype), _gradients((4, 3), 51, dtype)
+            left, right = _factors((4, 3), 52, dtype)
+            expected = start.copy()
+            reference = factory()
+            for grad in grads:
+                reference.update(expected, grad.copy())
+            reference.update_product(expected, left, right)  # type: ignore[arg-type]
+            value, optimizer = xp.asarray(start, copy=True), factory()
+            for grad in grads[:-1]:
+                optimizer.update(value, xp.asarray(grad))
+            optimizer.step([Parameter("value", value, xp.asarray(grads[-1]))])
+            optimizer.update_product(value, xp.asarray(left), xp.asarray(right))
+            _agrees(fail, "the parameter after its updates", value, expected)
+            for key, array in optimizer.state_of(value).items():
+                if type(array).__module__.split(".")[0] != "array_api_strict":
+                    raise fail(
+                        ARRAY_API_CHECK,
+                        f"state {key!r} of an array_api_strict parameter is "
+                        f"{type(array).__module__}.{type(array).__name__}; keep state in the "
+                        f"parameter's library",
+                    )
+
+    checks = [
         Check(function.__name__, label, function)
         for function in (
             state_per_parameter,
@@ -279,6 +310,7 @@ def optimizer_checks(factory: Callable[[], Optimizer], label: str | None = None)
             update_product_matches,
         )
     ]
+    return [*checks, array_api_check(label, on_array_api_strict)] if array_api else checks
 
 
 # -------------------------------------------------------------------------------- helpers

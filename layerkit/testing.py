@@ -15,6 +15,13 @@ check_optimizer(lambda: SGD(lr=0.1, momentum=0.9))
 
 The optimizer checks live in `layerkit.optimizer_checks`, re-exported here.
 
+Besides the checks on NumPy arrays, ``check_activation``, ``check_loss``, ``check_optimizer``
+and `registered_checks` run the ``array_api_strict`` check: the component computes on arrays
+of ``array-api-strict``, a library with only the array API standard's functions, and must
+return arrays of that library agreeing with its NumPy results (`ARRAY_API_TOLERANCE`). A
+NumPy-only call (``np.exp(x)``, ``out=``) fails it. Without ``array-api-strict`` installed the
+check is skipped: it has a `Check.skip_reason` and calling it does nothing.
+
 Each check raises `ConformanceError` saying which check failed, for which component, and by
 how much; a component that raises on the kit's input (or returns something that is not an
 array) fails the check the same way, with the original exception chained. With pytest,
@@ -27,6 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -35,14 +43,17 @@ from .errors import ComponentTypeError, NonFiniteError, ShapeError
 from .gradcheck import GradientCheck, gradcheck
 from .layer import Layer
 from .loss import Loss
+from .namespaces import to_numpy
 from .optimizer_checks import check_optimizer, optimizer_checks, registered_optimizer_factory
 from .registry import activations, losses, optimizers
 
 __all__ = [
+    "ARRAY_API_TOLERANCE",
     "GRADIENT_TOLERANCE",
     "Check",
     "ConformanceError",
     "activation_checks",
+    "array_api_check",
     "check_activation",
     "check_loss",
     "check_optimizer",
@@ -53,6 +64,14 @@ __all__ = [
 
 GRADIENT_TOLERANCE = 1e-6
 """Largest accepted relative error between ``backward`` and finite differences (float64)."""
+
+
+ARRAY_API_TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
+"""Largest accepted relative (and absolute) difference between a component's results on
+``array-api-strict`` arrays and on NumPy arrays, by dtype: rounding, not another formula."""
+
+ARRAY_API_CHECK = "array_api_strict"
+"""The name of the check that runs a component on ``array-api-strict`` arrays."""
 
 
 def _extremes(dtype: Any) -> np.ndarray:
@@ -86,8 +105,12 @@ class Check:
     check: str
     component: str
     run: Callable[[], None]
+    skip_reason: str | None = None
+    """Why the check cannot run here (a library it needs is missing); then it does nothing."""
 
     def __call__(self) -> None:
+        if self.skip_reason is not None:
+            return
         try:
             self.run()
         except ConformanceError:
@@ -107,13 +130,13 @@ class Check:
 
 def check_activation(factory: Callable[[], Layer], label: str | None = None) -> None:
     """Run every activation check on the component ``factory()`` builds; raise on a failure."""
-    for check in activation_checks(factory, label):
+    for check in activation_checks(factory, label, array_api=True):
         check()
 
 
 def check_loss(factory: Callable[[], Loss], label: str | None = None) -> None:
     """Run every loss check on the component ``factory()`` builds; raise on a failure."""
-    for check in loss_checks(factory, label):
+    for check in loss_checks(factory, label, array_api=True):
         check()
 
 
@@ -121,20 +144,69 @@ def registered_checks() -> Iterator[Check]:
     """Yield every check of every registered activation, loss and optimizer.
 
     An optimizer is built with its defaults; one whose ``lr`` has no default (`SGD`) gets
-    ``lr=0.01``.
+    ``lr=0.01``. Each component's last check is the ``array_api_strict`` check.
     """
     for name, component in activations().items():
-        yield from activation_checks(component.cls, f"activation {name!r}")
+        yield from activation_checks(component.cls, f"activation {name!r}", array_api=True)
     for name, component in losses().items():
-        yield from loss_checks(component.cls, f"loss {name!r}")
+        yield from loss_checks(component.cls, f"loss {name!r}", array_api=True)
     for name, component in optimizers().items():
         factory = registered_optimizer_factory(component.cls)
-        yield from optimizer_checks(factory, f"optimizer {name!r}")
+        yield from optimizer_checks(factory, f"optimizer {name!r}", array_api=True)
+
+
+def array_api_check(label: str, run: Callable[[ModuleType], None]) -> Check:
+    """The ``array_api_strict`` check of component ``label``: ``run(array_api_strict)``.
+
+    Skipped (`Check.skip_reason`) when ``array-api-strict`` is not installed.
+    """
+    try:
+        import array_api_strict
+    except ImportError:
+        reason = "array-api-strict is not installed (pip install array-api-strict)"
+        return Check(ARRAY_API_CHECK, label, lambda: None, skip_reason=reason)
+    return Check(ARRAY_API_CHECK, label, lambda: run(array_api_strict))
+
+
+def _agrees(
+    fail: Callable[[str, str], ConformanceError], what: str, got: Any, expected: np.ndarray
+) -> None:
+    """Fail unless ``got`` is an ``array-api-strict`` array equal to ``expected`` to rounding."""
+    if type(got).__module__.split(".")[0] != "array_api_strict":
+        raise fail(
+            ARRAY_API_CHECK,
+            f"{what} is {type(got).__module__}.{type(got).__name__} for array_api_strict "
+            f"input; a NumPy-only call (np.…) converted it: compute with the functions of "
+            f"the input's namespace, layerkit.namespaces.namespace_of(x)",
+        )
+    got = to_numpy(got)
+    tolerance = ARRAY_API_TOLERANCE[np.dtype(expected.dtype).name]
+    if got.shape != expected.shape or not np.allclose(
+        got, expected, rtol=tolerance, atol=tolerance
+    ):
+        raise fail(
+            ARRAY_API_CHECK,
+            f"{what} on array_api_strict arrays differs from NumPy's: "
+            f"{_difference(got, expected)} in {expected.dtype} (tolerance {tolerance:g})",
+        )
+
+
+def _difference(got: np.ndarray, expected: np.ndarray) -> str:
+    if got.shape != expected.shape:
+        return f"shape {got.shape} instead of {expected.shape}"
+    with np.errstate(invalid="ignore", over="ignore"):
+        return f"up to {np.max(np.abs(got - expected), initial=0.0):.3g}"
 
 
 # ---------------------------------------------------------------------------- activations
-def activation_checks(factory: Callable[[], Layer], label: str | None = None) -> list[Check]:
-    """Return the checks of an activation (any parameter-free layer that keeps the shape)."""
+def activation_checks(
+    factory: Callable[[], Layer], label: str | None = None, *, array_api: bool = False
+) -> list[Check]:
+    """Return the checks of an activation (any parameter-free layer that keeps the shape).
+
+    With ``array_api``, the last is the ``array_api_strict`` check (`check_activation` runs
+    it): forward and backward on ``array-api-strict`` arrays match NumPy's.
+    """
     _check_factory(factory, Layer, "activation")
     label = label or _label(factory)
 
@@ -242,7 +314,16 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
         if not all(np.array_equal(a, b) for a, b in zip(*results, strict=True)):
             raise fail("deterministic", "two fresh instances gave different results")
 
-    return _checks(
+    def on_array_api_strict(xp: ModuleType) -> None:
+        for dtype in (np.float32, np.float64):
+            x, grad = _sample_input().astype(dtype), _sample_input(seed=1).astype(dtype)
+            reference = factory()
+            y, dx = reference.forward(x), reference.backward(grad)
+            layer = factory()
+            _agrees(fail, "the forward output", layer.forward(xp.asarray(x)), y)
+            _agrees(fail, "the backward result", layer.backward(xp.asarray(grad)), dx)
+
+    checks = _checks(
         label,
         shape_and_dtype,
         gradient,
@@ -253,14 +334,19 @@ def activation_checks(factory: Callable[[], Layer], label: str | None = None) ->
         empty_batch,
         deterministic,
     )
+    return [*checks, array_api_check(label, on_array_api_strict)] if array_api else checks
 
 
 # --------------------------------------------------------------------------------- losses
-def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[Check]:
+def loss_checks(
+    factory: Callable[[], Loss], label: str | None = None, *, array_api: bool = False
+) -> list[Check]:
     """Return the checks of a loss.
 
     The checks use predictions that are probabilities (rows in (0, 1) summing to 1) and
-    one-hot targets, which every loss of layerkit's kind accepts.
+    one-hot targets, which every loss of layerkit's kind accepts. With ``array_api``, the
+    last is the ``array_api_strict`` check (`check_loss` runs it): the value and the
+    gradient on ``array-api-strict`` arrays match NumPy's.
     """
     _check_factory(factory, Loss, "loss")
     label = label or _label(factory)
@@ -341,7 +427,29 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
         ):
             raise fail("deterministic", "two fresh instances gave different results")
 
-    return _checks(
+    def on_array_api_strict(xp: ModuleType) -> None:
+        for dtype in (np.float32, np.float64):
+            y, t = _probabilities(dtype), _one_hot(dtype)
+            reference = factory()
+            value, grad = reference.forward(y, t), reference.backward()
+            loss = factory()
+            got = loss.forward(xp.asarray(y), xp.asarray(t))
+            if not isinstance(got, float):
+                raise fail(
+                    ARRAY_API_CHECK,
+                    f"forward returned {type(got).__module__}.{type(got).__name__} for "
+                    f"array_api_strict input, not a float",
+                )
+            kind = np.dtype(dtype).name  # the value compared to the dtype's rounding
+            _agrees(
+                fail,
+                "the loss value",
+                xp.asarray(got, dtype=getattr(xp, kind)),
+                np.array(value, kind),
+            )
+            _agrees(fail, "the backward result", loss.backward(), np.asarray(grad))
+
+    checks = _checks(
         label,
         value_shape_and_dtype,
         gradient,
@@ -351,6 +459,7 @@ def loss_checks(factory: Callable[[], Loss], label: str | None = None) -> list[C
         extreme_inputs,
         deterministic,
     )
+    return [*checks, array_api_check(label, on_array_api_strict)] if array_api else checks
 
 
 # -------------------------------------------------------------------------------- helpers

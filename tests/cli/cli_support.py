@@ -43,6 +43,13 @@ class Cube(lk.Activation):
     def derivative(self, x, y):
         return 3 * self.scale * x**2
 
+    # for array-API libraries (the conformance kit's array_api_strict check)
+    def array_api_function(self, x, xp):
+        return self.scale * x**3
+
+    def array_api_derivative(self, x, y, xp):
+        return 3 * self.scale * x**2
+
     def config(self):
         return {"scale": self.scale}
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from layerkit import Activation
-from layerkit.validation import Array
+from layerkit.validation import Array, float_dtype
 
 from ._options import check_fits, nonnegative_float
 
@@ -62,6 +63,15 @@ class ELU(Activation):
     def derivative(self, x: Array, y: Array) -> Array:
         """Return 1 where x > 0, else α eˣ = y + α."""
         return np.where(x > 0, 1.0, y + self.alpha)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return x where x > 0, else α (eˣ − 1), with the functions of namespace ``xp``."""
+        check_fits(self.alpha, float_dtype(x.dtype, self), self, "alpha")
+        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.clip(x, max=0.0)))
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return 1 where x > 0, else y + α, for arrays of namespace ``xp``."""
+        return xp.where(x > 0, xp.ones_like(y), y + self.alpha)
 
     def config(self) -> dict[str, Any]:
         """Return ``{"alpha": alpha}``."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +65,24 @@ class GELU(Activation):
         s = _sigmoid_of_2u(x)
         near = np.clip(x, -_SATURATED, _SATURATED)  # where the second term is not 0
         return s + 2.0 * near * s * (1.0 - s) * _C * (1.0 + 3 * _A * near * near)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return x σ(2u) with the functions of namespace ``xp``."""
+        return x * _sigmoid_of_2u_xp(x, xp)
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return GELU'(x) as `derivative` does, for arrays of namespace ``xp``."""
+        s = _sigmoid_of_2u_xp(x, xp)
+        near = xp.clip(x, min=-_SATURATED, max=_SATURATED)
+        return s + 2.0 * near * s * (1.0 - s) * _C * (1.0 + 3 * _A * near * near)
+
+
+def _sigmoid_of_2u_xp(x: Any, xp: ModuleType) -> Any:
+    """`_sigmoid_of_2u` with the functions of namespace ``xp``."""
+    near = xp.clip(x, min=-_SATURATED, max=_SATURATED)
+    two_u = 2.0 * _C * (near + _A * near * near * near)
+    e = xp.exp(-xp.abs(two_u))  # in (0, 1]: nothing overflows
+    return xp.where(two_u >= 0, 1.0, e) / (1.0 + e)
 
 
 def _sigmoid_of_2u(x: Array) -> Array:

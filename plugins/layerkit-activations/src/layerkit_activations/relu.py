@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from layerkit import Activation
 from layerkit.errors import NonFiniteError
-from layerkit.validation import Array
+from layerkit.namespaces import to_numpy
+from layerkit.validation import Array, float_dtype
 
 from ._options import check_fits, nonnegative_float
 
@@ -44,6 +46,14 @@ class ReLU(Activation):
     def derivative(self, x: Array, y: Array) -> Array:
         """Return 1 where y > 0 (that is, x > 0), else 0."""
         return (y > 0).astype(y.dtype)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return max(x, 0) with the functions of namespace ``xp``."""
+        return xp.clip(x, min=0.0)
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return 1 where y > 0, else 0, for arrays of namespace ``xp``."""
+        return xp.astype(y > 0, y.dtype)
 
 
 class LeakyReLU(Activation):
@@ -105,6 +115,21 @@ class LeakyReLU(Activation):
     def derivative(self, x: Array, y: Array) -> Array:
         """Return 1 where x > 0, else slope."""
         return np.where(x > 0, 1.0, self.slope).astype(x.dtype)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return x where x > 0, else slope · x, with the functions of namespace ``xp``."""
+        if self.slope <= 1.0:
+            return xp.where(x > 0, x, self.slope * x)
+        check_fits(self.slope, float_dtype(x.dtype, self), self, "slope")
+        with np.errstate(over="ignore"):  # libraries built on NumPy: refused below
+            y = xp.where(x > 0, x, self.slope * x)
+        if not bool(xp.all(xp.isfinite(y))):
+            self.function(to_numpy(x))  # the NumPy path finds the entry and raises
+        return y
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return 1 where x > 0, else slope, for arrays of namespace ``xp``."""
+        return xp.where(x > 0, xp.ones_like(x), xp.full_like(x, self.slope))
 
     def config(self) -> dict[str, Any]:
         """Return ``{"slope": slope}``."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from layerkit import Layer
 from layerkit.errors import NonFiniteError, ShapeError
+from layerkit.namespaces import namespace_of
 from layerkit.validation import Array, as_float_array, check_gradient
 
 __all__ = ["Softmax"]
@@ -58,6 +61,13 @@ class Softmax(Layer):
             )
         # Every exponent is <= 0; one below the dtype's range (1e308 − (−1e308)) is −inf,
         # whose exponential, 0, is the right probability.
+        if type(x) is not np.ndarray:  # another array library: its own functions
+            xp = namespace_of(x)
+            with np.errstate(over="ignore"):  # for libraries built on NumPy
+                shifted = x - xp.max(x, axis=-1, keepdims=True)
+            exponentials = xp.exp(shifted)
+            self._y = exponentials / xp.sum(exponentials, axis=-1, keepdims=True)
+            return self._y
         with np.errstate(over="ignore"):
             shifted = x - x.max(axis=-1, keepdims=True)
         exponentials = np.exp(shifted)
@@ -69,6 +79,8 @@ class Softmax(Layer):
         """Return ∂L/∂x = y ⊙ (g − Σⱼ gⱼ yⱼ), row by row, for the last ``forward``."""
         grad = check_gradient(grad, self, self._y)
         y = self._y
+        if type(y) is not np.ndarray:
+            return self._backward_xp(grad, y)
         with np.errstate(over="ignore", invalid="ignore"):  # what they warn of is refused
             weighted = np.sum(grad * y, axis=-1, keepdims=True)  # Σⱼ gⱼ yⱼ
             result = y * (grad - weighted)
@@ -80,6 +92,24 @@ class Softmax(Layer):
                 if not np.all(np.isfinite(grad))
                 else f"y ⊙ (g − Σⱼ gⱼ yⱼ) does not fit {result.dtype} for a gradient g as "
                 f"large as {np.max(np.abs(grad)):.4g}"
+            )
+            raise NonFiniteError(f"{self!r}.backward gives a non-finite ∂L/∂x: {cause}")
+        return result
+
+    def _backward_xp(self, grad: Any, y: Any) -> Any:
+        """`backward` for arrays of another library, with the functions of its namespace."""
+        xp = namespace_of(grad, y, who=self)
+        with np.errstate(over="ignore", invalid="ignore"):  # for libraries built on NumPy
+            weighted = xp.sum(grad * y, axis=-1, keepdims=True)  # Σⱼ gⱼ yⱼ
+            result = y * (grad - weighted)
+            if not bool(xp.all(xp.isfinite(result))):  # g − Σⱼ gⱼ yⱼ overflowed: multiply first
+                result = y * grad - y * weighted
+        if not bool(xp.all(xp.isfinite(result))):
+            cause = (
+                "the incoming gradient ∂L/∂y is not finite"
+                if not bool(xp.all(xp.isfinite(grad)))
+                else f"y ⊙ (g − Σⱼ gⱼ yⱼ) does not fit {result.dtype} for a gradient g as "
+                f"large as {float(xp.max(xp.abs(grad))):.4g}"
             )
             raise NonFiniteError(f"{self!r}.backward gives a non-finite ∂L/∂x: {cause}")
         return result

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from layerkit import Activation
@@ -43,3 +46,11 @@ class Softplus(Activation):
     def derivative(self, x: Array, y: Array) -> Array:
         """Return σ(x) = 1 − e⁻ʸ, from the output alone."""
         return -np.expm1(-y)
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return log1p(e^(−|x|)) + max(x, 0) with the functions of namespace ``xp``."""
+        return xp.log1p(xp.exp(-xp.abs(x))) + xp.clip(x, min=0.0)
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return σ(x) = 1 − e⁻ʸ, for arrays of namespace ``xp``."""
+        return -xp.expm1(-y)

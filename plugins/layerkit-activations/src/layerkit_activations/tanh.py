@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from layerkit import Activation
@@ -42,4 +45,12 @@ class Tanh(Activation):
 
     def derivative(self, x: Array, y: Array) -> Array:
         """Return tanh'(x) = 1 − y², from the output alone."""
+        return 1.0 - y * y
+
+    def array_api_function(self, x: Any, xp: ModuleType) -> Any:
+        """Return tanh(x) with the functions of namespace ``xp``."""
+        return xp.tanh(x)
+
+    def array_api_derivative(self, x: Any, y: Any, xp: ModuleType) -> Any:
+        """Return 1 − y², for arrays of namespace ``xp``."""
         return 1.0 - y * y

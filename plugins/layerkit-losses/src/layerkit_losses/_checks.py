@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from layerkit.errors import BackwardBeforeForwardError, ConfigurationError, TargetError
+from layerkit.namespaces import namespace_of, to_numpy
 from layerkit.validation import Array
 
 EPSILON = 1e-7
@@ -49,6 +50,11 @@ def check_forward_ran(who: object, cached: object) -> None:
 
 def check_probability_targets(t: Array, who: object) -> None:
     """Raise `TargetError` unless every target lies in [0, 1] (``t`` is already finite)."""
+    if type(t) is not np.ndarray:  # another array library: the entry is found on a host copy
+        xp = namespace_of(t)
+        if bool(xp.any((t < 0) | (t > 1))):
+            check_probability_targets(to_numpy(t), who)
+        return
     outside = (t < 0) | (t > 1)
     if outside.any():
         index = first_index(outside)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
+from layerkit.namespaces import namespace_of
 from layerkit.validation import Array, as_prediction_and_target
 
 from ._checks import EPSILON, check_forward_ran, check_probability_targets
@@ -68,6 +71,8 @@ class BinaryCrossEntropy(CrossEntropyBase):
         """Return the binary cross-entropy, averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self)
         check_probability_targets(t, self)
+        if type(y) is not np.ndarray:  # another array library
+            return self._forward_xp(y, t)
         if self.from_logits:
             e = np.exp(-np.abs(y))  # in (0, 1]: nothing overflows
             # max(z, 0) − z t lies between 0 and |z| for t in [0, 1]: no overflow either
@@ -88,6 +93,24 @@ class BinaryCrossEntropy(CrossEntropyBase):
         p, t = self._p, self._t
         if self.from_logits:
             grad = p - t
+        elif type(p) is not np.ndarray:
+            grad = namespace_of(p).where(self._inside, (p - t) / (p * (1.0 - p)), 0.0)
         else:
             grad = np.where(self._inside, (p - t) / (p * (1.0 - p)), 0.0)
         return grad * self._scale
+
+    def _forward_xp(self, y: Any, t: Any) -> float:
+        """`forward` for arrays of another library, with the functions of its namespace."""
+        xp = namespace_of(y, t, who=self)
+        if self.from_logits:
+            e = xp.exp(-xp.abs(y))  # in (0, 1]: nothing overflows
+            losses = xp.clip(y, min=0.0) - y * t + xp.log1p(e)
+            p = xp.where(y >= 0, 1.0, e) / (1.0 + e)  # σ(z) for either sign of z
+            inside = None
+        else:
+            p = xp.clip(y, min=EPSILON, max=1.0 - EPSILON)
+            losses = -(t * xp.log(p) + (1.0 - t) * xp.log1p(-p))
+            inside = (y >= EPSILON) & (y <= 1.0 - EPSILON)  # where the clip left y alone
+        loss = self._reduce(losses)
+        self._p, self._t, self._inside, self._scale = p, t, inside, self._batch_scale(y)
+        return loss

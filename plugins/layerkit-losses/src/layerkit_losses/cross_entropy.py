@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from layerkit.errors import DTypeError, ShapeError, TargetError
+from layerkit.namespaces import device_of, namespace_of, to_numpy
 from layerkit.validation import Array, as_float_array
 
 from ._checks import (
@@ -96,6 +98,8 @@ class CrossEntropy(CrossEntropyBase):
                 f"{self!r} expects prediction y with at least one sample and one class, of shape "
                 f"(classes,) or (batch, classes), got shape {y.shape}"
             )
+        if type(y) is not np.ndarray:  # another array library
+            return self._forward_xp(y, t)
         labels = _class_indices(y, t)
         self._from_labels = labels is not None
         t = _one_hot_of(y, labels) if labels is not None else self._one_hot(y, t)
@@ -123,6 +127,13 @@ class CrossEntropy(CrossEntropyBase):
         """Return ∂L/∂y: ``softmax(z) − t`` from logits, ``−t / p`` from probabilities."""
         check_forward_ran(self, self._p)
         p, t = self._p, self._t
+        if type(p) is not np.ndarray:  # another array library
+            xp = namespace_of(p)
+            if self.from_logits and self._from_labels:
+                return (p - t) * self._scale
+            if self.from_logits:
+                return (p * xp.sum(t, axis=-1, keepdims=True) - t) * self._scale
+            return xp.where(self._inside, -t / p, 0.0) * self._scale
         if self.from_logits and self._from_labels:  # one-hot rows: p · Σⱼ tⱼ − t = p − t
             grad = p - t
             grad *= self._scale
@@ -140,7 +151,51 @@ class CrossEntropy(CrossEntropyBase):
             classes = y.shape[-1]
             if len(rows) == t.ndim and (not t.size or (t.min() >= 0 and t.max() < classes)):
                 return
+        elif type(t) is not np.ndarray and _integral(t) and tuple(t.shape) == tuple(rows):
+            xp = namespace_of(t)
+            if 0 in t.shape or (int(xp.min(t)) >= 0 and int(xp.max(t)) < y.shape[-1]):
+                return
         super().check_targets(y, t)
+
+    def _forward_xp(self, y: Any, t: Any) -> float:
+        """`forward` for arrays of another library, with the functions of its namespace."""
+        xp = namespace_of(y, t, who=self)
+        self._from_labels = _integral(t) and tuple(t.shape) == tuple(y.shape[:-1])
+        t = self._one_hot_xp(y, t, xp)
+        if self.from_logits:
+            with np.errstate(over="ignore"):  # for libraries built on NumPy, as above
+                shifted = y - xp.max(y, axis=-1, keepdims=True)
+            log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+            p, inside = xp.exp(log_p), None  # softmax(z)
+        else:
+            p = xp.clip(y, min=EPSILON, max=1.0)
+            inside = (y >= EPSILON) & (y <= 1.0)  # where the clip left y alone
+            log_p = xp.log(p)
+        scale = self._batch_scale(y)
+        with np.errstate(invalid="ignore"):  # 0 · (−inf): the terms below say what it is
+            loss = -float(xp.sum(t * log_p))
+        if math.isfinite(loss):
+            loss *= scale
+        else:  # rare: the terms are taken apart on host copies, as for NumPy's arrays
+            loss = self._reduce(_terms(to_numpy(y), to_numpy(t), to_numpy(log_p)))
+        self._p, self._t, self._inside, self._scale = p, t, inside, scale
+        return loss
+
+    def _one_hot_xp(self, y: Any, t: Any, xp: Any) -> Any:
+        """`_one_hot` for arrays of another library: class indices, or rows checked in [0, 1]."""
+        classes = y.shape[-1]
+        if self._from_labels:
+            if 0 in t.shape or (int(xp.min(t)) >= 0 and int(xp.max(t)) < classes):
+                index = xp.arange(classes, dtype=t.dtype, device=device_of(t))
+                return xp.astype(xp.expand_dims(t, axis=-1) == index, y.dtype)
+        else:
+            targets = as_float_array(t, self, name="target t", integer_dtype=y.dtype)
+            if tuple(targets.shape) == tuple(y.shape):
+                check_probability_targets(targets, self)
+                return targets if targets.dtype == y.dtype else xp.astype(targets, y.dtype)
+        # what is wrong is said by the NumPy path, on host copies
+        self._one_hot(to_numpy(y), to_numpy(t))
+        raise AssertionError("unreachable: the NumPy path refuses these targets")
 
     def _one_hot(self, y: Array, t: ArrayLike) -> Array:
         """Return the target as rows of ``y``'s shape and dtype, from rows or class indices."""
@@ -190,6 +245,11 @@ def _class_indices(y: Array, t: ArrayLike) -> np.ndarray | None:
     if t.size and (t.min() < 0 or t.max() >= y.shape[-1]):
         return None
     return t
+
+
+def _integral(t: Any) -> bool:
+    """Whether ``t`` is an array of another library with an integer dtype (class indices)."""
+    return hasattr(t, "dtype") and namespace_of(t).isdtype(t.dtype, "integral")
 
 
 def _one_hot_of(y: Array, labels: np.ndarray) -> Array:

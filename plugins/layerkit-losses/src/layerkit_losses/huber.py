@@ -9,7 +9,8 @@ from numpy.typing import ArrayLike
 
 from layerkit import Loss
 from layerkit.loss import Reduction
-from layerkit.validation import Array, as_prediction_and_target
+from layerkit.namespaces import namespace_of
+from layerkit.validation import Array, as_prediction_and_target, float_dtype
 
 from ._checks import check_forward_ran, positive_float
 
@@ -62,8 +63,10 @@ class HuberLoss(Loss):
         """Return Σ h(y − t), averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: by _reduce
         difference = y - t  # as_prediction_and_target has made sure it does not overflow
-        size = np.abs(difference)
         delta = self._delta_for(y.dtype)
+        if type(difference) is not np.ndarray:  # another array library
+            return self._forward_xp(y, difference, delta)
+        size = np.abs(difference)
         with np.errstate(over="ignore"):  # a term beyond the dtype's range: refused by _reduce
             quadratic = np.minimum(size, delta)  # q = min(|d|, δ)
             losses = 0.5 * quadratic * quadratic + delta * (size - quadratic)
@@ -76,10 +79,26 @@ class HuberLoss(Loss):
         """Return ∂L/∂y = clip(y − t, −δ, δ), divided by the batch size when averaging."""
         check_forward_ran(self, self._difference)
         delta = self._delta_for(self._difference.dtype)
+        if type(self._difference) is not np.ndarray:
+            xp = namespace_of(self._difference)
+            return xp.clip(self._difference, min=-delta, max=delta) * self._scale
         return np.clip(self._difference, -delta, delta) * self._scale
 
-    def _delta_for(self, dtype: np.dtype) -> float:
+    def _forward_xp(self, y: Any, difference: Any, delta: float) -> float:
+        """`forward` for arrays of another library, with the functions of its namespace."""
+        xp = namespace_of(difference)
+        size = xp.abs(difference)
+        with np.errstate(over="ignore"):  # for libraries built on NumPy: refused by _reduce
+            quadratic = xp.clip(size, max=delta)  # q = min(|d|, δ)
+            losses = 0.5 * quadratic * quadratic + delta * (size - quadratic)
+        loss = self._reduce(losses, prediction=y)
+        self._difference, self._scale = difference, self._batch_scale(y)
+        return loss
+
+    def _delta_for(self, dtype: Any) -> float:
         """δ, or the dtype's largest number if δ is larger: |y − t| never exceeds it anyway."""
+        if not isinstance(dtype, np.dtype):  # another library's float32 or float64
+            dtype = float_dtype(dtype, self)
         return min(self.delta, float(np.finfo(dtype).max))
 
     def config(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike
 
 from layerkit import Loss
 from layerkit.loss import Reduction
+from layerkit.namespaces import namespace_of
 from layerkit.validation import Array, as_prediction_and_target
 
 from ._checks import check_forward_ran
@@ -50,9 +51,10 @@ class L1Loss(Loss):
         """Return Σ |y − t|, averaged or summed over the batch."""
         y, t = as_prediction_and_target(y, t, self, check_y_finite=False)  # y: by _reduce
         difference = y - t  # as_prediction_and_target has made sure it does not overflow
+        xp = np if type(difference) is np.ndarray else namespace_of(difference)
         # Σ and the batch mean, refusing NaN or ±inf in y, and a loss that does not fit
-        loss = self._reduce(np.abs(difference), prediction=y)
-        self._sign, self._scale = np.sign(difference), self._batch_scale(y)
+        loss = self._reduce(xp.abs(difference), prediction=y)
+        self._sign, self._scale = xp.sign(difference), self._batch_scale(y)
         return loss
 
     def backward(self) -> Array:

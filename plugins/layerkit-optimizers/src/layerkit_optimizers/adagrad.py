@@ -81,6 +81,9 @@ class Adagrad(ReusingOptimizer):
         ``grad`` is read, never written, whatever ``overwrite_grad`` says; the work is done
         in arrays the optimizer keeps (one of ``value``'s size, two with weight decay).
         """
+        if type(value) is not np.ndarray:  # another array library
+            self._update_xp(value, grad)
+            return
         state = self.state_of(value)
         if not state:
             state["step"] = np.zeros((), np.int64)
@@ -102,6 +105,17 @@ class Adagrad(ReusingOptimizer):
         step = np.divide(grad, root, out=work)  # g / (√s + ε)
         step *= decayed_lr
         value -= step  # θ ← θ − γ̃ g / (√s + ε)
+
+    def _update_xp(self, value: Any, grad: Any) -> None:
+        """`update` for a parameter of another array library: the same arithmetic, no out=."""
+        state, xp = self.next_step(value)
+        if "sum" not in state:
+            state["sum"] = xp.full_like(value, self.initial_accumulator_value)
+        decayed_lr = self.lr / (1.0 + (int(state["step"]) - 1) * self.lr_decay)
+        if self.weight_decay:
+            grad = grad + value * self.weight_decay  # g ← g + λθ
+        total = state["sum"] = state["sum"] + grad * grad  # s ← s + g²
+        value -= grad / (xp.sqrt(total) + self.eps) * decayed_lr
 
     def config(self) -> dict[str, Any]:
         """Return ``lr``, ``lr_decay``, ``weight_decay``, ``initial_accumulator_value``, ``eps``."""

@@ -92,6 +92,9 @@ class Adam(ReusingOptimizer):
         ``grad`` is only read and the work is done in an array the optimizer keeps (two with
         weight decay).
         """
+        if type(value) is not np.ndarray:  # another array library
+            self._update_xp(value, grad)
+            return
         beta1, beta2 = self.betas
         state = self.state_of(value)
         if not state:
@@ -134,6 +137,27 @@ class Adam(ReusingOptimizer):
         ratio *= self.lr * root_correction2 / (1.0 - beta1**t)
         value -= ratio
         # --8<-- [end:adam-step]
+
+    def _update_xp(self, value: Any, grad: Any) -> None:
+        """`update` for a parameter of another array library: the same arithmetic, no out=."""
+        beta1, beta2 = self.betas
+        state, xp = self.next_step(value)
+        t = int(state["step"])
+        if "exp_avg" not in state:
+            state["exp_avg"], state["exp_avg_sq"] = xp.zeros_like(value), xp.zeros_like(value)
+            if self.amsgrad:
+                state["max_exp_avg_sq"] = xp.zeros_like(value)
+        if self.weight_decay and self.decoupled_weight_decay:
+            value *= 1.0 - self.lr * self.weight_decay  # θ ← θ − γλθ  (AdamW)
+        elif self.weight_decay:
+            grad = grad + value * self.weight_decay  # g ← g + λθ
+        m = state["exp_avg"] = grad + beta1 * (state["exp_avg"] - grad)  # β₁m + (1 − β₁)g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + grad * grad * (1.0 - beta2)
+        if self.amsgrad:
+            v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)
+        root_correction2 = math.sqrt(1.0 - beta2**t)
+        ratio = m / (xp.sqrt(v) + self.eps * root_correction2)
+        value -= ratio * (self.lr * root_correction2 / (1.0 - beta1**t))
 
     def config(self) -> dict[str, Any]:
         """Return ``lr``, ``betas``, ``eps``, ``weight_decay`` and ``amsgrad``."""

@@ -90,6 +90,9 @@ class RMSprop(ReusingOptimizer):
         ``grad`` is read, never written, whatever ``overwrite_grad`` says; the work is done
         in arrays the optimizer keeps (one of ``value``'s size, two with weight decay).
         """
+        if type(value) is not np.ndarray:  # another array library
+            self._update_xp(value, grad)
+            return
         alpha = self.alpha
         state = self.state_of(value)
         if not state:
@@ -130,6 +133,32 @@ class RMSprop(ReusingOptimizer):
         else:
             step *= self.lr  # γ g / (√ṽ + ε)
         value -= step  # θ ← θ − γb, or θ − γ g / (√ṽ + ε)
+
+    def _update_xp(self, value: Any, grad: Any) -> None:
+        """`update` for a parameter of another array library: the same arithmetic, no out=."""
+        alpha = self.alpha
+        state, xp = self.next_step(value)
+        if "square_avg" not in state:
+            state["square_avg"] = xp.zeros_like(value)
+            if self.momentum > 0:
+                state["momentum_buffer"] = xp.zeros_like(value)
+            if self.centered:
+                state["grad_avg"] = xp.zeros_like(value)
+        if self.weight_decay:
+            grad = grad + value * self.weight_decay  # g ← g + λθ
+        v = state["square_avg"] = state["square_avg"] * alpha + grad * grad * (1.0 - alpha)
+        if self.centered:
+            average = state["grad_avg"] = state["grad_avg"] * alpha + grad * (1.0 - alpha)
+            root = xp.sqrt(xp.clip(v - average * average, min=0.0))  # √ṽ, ṽ = v − g_ave²
+        else:
+            root = xp.sqrt(v)
+        step = grad / (root + self.eps)  # g / (√ṽ + ε)
+        if self.momentum > 0:
+            buffer = state["momentum_buffer"] = state["momentum_buffer"] * self.momentum + step
+            step = buffer * self.lr
+        else:
+            step = step * self.lr
+        value -= step
 
     def config(self) -> dict[str, Any]:
         """Return ``lr``, ``alpha``, ``eps``, ``weight_decay``, ``momentum`` and ``centered``."""
