@@ -57,8 +57,12 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
         if names and registered.get(item.component) not in names:
             continue
         result = results.setdefault(
-            item.component, {"component": item.component, "checks": 0, "failures": []}
+            item.component,
+            {"component": item.component, "checks": 0, "failures": [], "skipped": []},
         )
+        if item.skip_reason is not None:  # it cannot run here: said, not counted as passed
+            result["skipped"].append({"check": item.check, "reason": item.skip_reason})
+            continue
         result["checks"] += 1
         failure = _run_check(item)
         if failure is not None:
@@ -85,6 +89,12 @@ def check(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
         click.echo(
             f"{len(results)} components: {len(results) - len(failed)} passed, {len(failed)} failed"
         )
+        skipped: dict[str, set[str]] = {}
+        for result in results.values():
+            for each in result["skipped"]:
+                skipped.setdefault(each["reason"], set()).add(each["check"])
+        for reason, checks in sorted(skipped.items()):
+            click.echo(f"skipped for every component, {', '.join(sorted(checks))}: {reason}")
         for name, reason in sorted(set_aside.items()):
             click.echo(f"plugin set aside, {_one_line(name)}: {_one_line(reason)}")
     if failed or set_aside:

@@ -3,6 +3,7 @@ the component, the check and the cause, and is skipped when array-api-strict is 
 
 from __future__ import annotations
 
+import json
 import sys
 
 import numpy as np
@@ -144,4 +145,24 @@ def test_layerkit_check_passes_without_array_api_strict(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["check", "tanh", "adam", "cross_entropy"])
     assert exited.value.code == 0
-    assert "3 components: 3 passed, 0 failed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "3 components: 3 passed, 0 failed" in out
+    assert "skipped for every component, array_api_strict: array-api-strict is not installed" in out
+    with pytest.raises(SystemExit):
+        main(["check", "tanh", "--json"])
+    (result,) = json.loads(capsys.readouterr().out)["components"]
+    assert result["skipped"] == [
+        {
+            "check": "array_api_strict",
+            "reason": "array-api-strict is not installed (pip install array-api-strict)",
+        }
+    ]
+
+
+def test_the_pytest_plugin_reports_a_check_that_cannot_run_as_skipped(monkeypatch):
+    from layerkit.pytest_plugin import test_conformance
+
+    monkeypatch.setitem(sys.modules, "array_api_strict", None)
+    check = array_api_check("activation 'x'", lambda xp: pytest.fail("ran"))
+    with pytest.raises(pytest.skip.Exception, match="array-api-strict is not installed"):
+        test_conformance(check)
