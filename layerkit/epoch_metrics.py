@@ -20,9 +20,10 @@ from .errors import ComponentTypeError, ConfigurationError
 from .layer import Layer
 from .loss import Loss
 from .metric import Metric
+from .namespaces import to_numpy
 from .validation import Array
 
-__all__ = ["EVALUATION_CHUNK", "evaluate", "metric_name", "named_metrics"]
+__all__ = ["EVALUATION_CHUNK", "evaluate", "metric_name", "named_metrics", "on_host"]
 
 EVALUATION_CHUNK = 8192
 """Samples per forward pass of `evaluate`: memory stays that of a chunk, not the whole set."""
@@ -116,3 +117,28 @@ def evaluate(
     return {
         name: total / samples if name != "loss" or mean else total for name, total in totals.items()
     }
+
+
+def on_host(metrics: Mapping[str, Metric]) -> dict[str, Metric]:
+    """``metrics``, each measured on NumPy copies of its arguments (`to_numpy`).
+
+    `fit` measures metrics this way when it trains on another array library than NumPy:
+    a metric is a few operations on one batch's predictions, which need no device, and any
+    metric, a plugin's included, then works whatever the model computes with. On a GPU it
+    costs one copy of each batch's predictions and targets to the host.
+    """
+    return {name: _OnHost(metric) for name, metric in metrics.items()}
+
+
+class _OnHost(Metric):
+    """A metric measured on NumPy copies of the predictions and targets."""
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+        self.greater_is_better = metric.greater_is_better  # type: ignore[misc]
+
+    def forward(self, y: object, t: object) -> float:
+        return self.metric.forward(to_numpy(y), to_numpy(t))
+
+    def __repr__(self) -> str:
+        return repr(self.metric)

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from .callbacks import Callback, Logs
 from .early_stopping import EarlyStopping
-from .epoch_metrics import evaluate, named_metrics
+from .epoch_metrics import evaluate, named_metrics, on_host
 from .errors import ConfigurationError, LayerkitError, NonFiniteError, TrainingDivergedError
 from .history import History
 from .layer import Layer
@@ -132,7 +132,8 @@ def fit(
     metrics
         Metrics to report: registered names (``"accuracy"``, looked up with
         ``lk.metric(name)``) or `Metric` instances, reported under their registered name or
-        else their class name in snake case.
+        else their class name in snake case. When ``x`` is not a NumPy array, each metric is
+        given NumPy copies of the batch's predictions and targets.
     patience
         Stop after this many epochs without improvement of ``monitor`` and restore the
         parameters of the best epoch (an `EarlyStopping` callback); ``None`` (default)
@@ -207,7 +208,9 @@ def fit(
     measured = named_metrics(metrics)
     listed = callback_list(callback, callbacks, patience, monitor, min_delta, measured)
     x, t = training_data(x, t)
-    check_namespaces(model, x, t, measured)
+    check_namespaces(model, x, t)
+    if type(x) is not np.ndarray:  # metrics are measured on the host, whatever the library
+        measured = on_host(measured)
     validation = None if validation_data is None else validation_pair(validation_data, x)
     batch_size = x.shape[0] if batch_size is None else batch_size
     try:

@@ -210,7 +210,7 @@ def validation_pair(validation_data: object, x: Array) -> tuple[Array, np.ndarra
     return x_val.astype(x.dtype, copy=False), t_val
 
 
-def check_namespaces(model: Layer, x: Array, t: np.ndarray, metrics: Mapping[str, Metric]) -> None:
+def check_namespaces(model: Layer, x: Array, t: np.ndarray) -> None:
     """Refuse data and a model of different array libraries (`Layer.to` moves a model)."""
     data, targets = library_of(x), library_of(t)
     if targets != data:
@@ -228,11 +228,6 @@ def check_namespaces(model: Layer, x: Array, t: np.ndarray, metrics: Mapping[str
         raise NamespaceError(
             f"fit got a model holding {held[0]} parameters and {data} data x, t; move the "
             f"model with net.to({data!r}) or convert the data"
-        )
-    if data != "numpy" and metrics:
-        raise NamespaceError(
-            f"fit measures metrics with NumPy only, got {data} data; leave metrics out, or "
-            f"train on NumPy arrays"
         )
 
 
