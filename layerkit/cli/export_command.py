@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import click
 
 from .. import serialization
 from ..onnx_export import export_onnx
-from .options import FILE, _check_writable
+from .options import FILE, _check_writable, options_not_positional
 
 
-class _Export(click.Command):
-    """``export`` with a hint for ``export MODEL OUT``: nothing is positional in layerkit."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        positional = [arg for arg in args if not arg.startswith("-")]
-        if len(positional) == 2 and args[:2] == positional:
-            model, output = (shlex.quote(arg) for arg in positional)
-            raise click.UsageError(
-                f"the model and the output are options: layerkit export --model {model} "
-                f"--output {output}",
-                ctx,
-            )
-        return super().parse_args(ctx, args)
-
-
-@click.command(cls=_Export)
+@click.command(cls=options_not_positional("model", "output"))
 @click.option("--model", "model_path", type=FILE, required=True, help="A saved model.")
 @click.option(
     "-o",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -355,3 +356,25 @@ class _Data(click.ParamType):
 
 
 DATA = _Data()
+
+
+def options_not_positional(first: str, second: str) -> type[click.Command]:
+    """A command class that answers ``layerkit COMMAND A B`` with the form it takes.
+
+    Nothing is positional in layerkit's commands; typed as two bare arguments, ``A`` and ``B``
+    are shown back as ``--first A --second B`` in the usage error.
+    """
+
+    class OptionsNotPositional(click.Command):
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            positional = [arg for arg in args if not arg.startswith("-")]
+            if len(positional) == 2 and args[:2] == positional:
+                a, b = (shlex.quote(arg) for arg in positional)
+                raise click.UsageError(
+                    f"the {first} and the {second} are options: layerkit {ctx.info_name} "
+                    f"--{first} {a} --{second} {b}",
+                    ctx,
+                )
+            return super().parse_args(ctx, args)
+
+    return OptionsNotPositional

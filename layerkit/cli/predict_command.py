@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shlex
 from pathlib import Path
 
 import click
@@ -16,29 +15,14 @@ from ..layer import Layer
 from . import render
 from .data import BUILTIN, load_dataset, load_inputs
 from .models import _dense_layers, _Metadata, _model_dtype, _predicted_classes, _read_metadata
-from .options import DATA, FILE, _check_writable
+from .options import DATA, FILE, _check_writable, options_not_positional
 
 SHOWN_DECIMALS = 4
 """Decimals printed on the terminal (the CSV file has every digit); tiny or huge outputs are
 shown to six significant digits instead."""
 
 
-class _Predict(click.Command):
-    """``predict`` with a hint for ``predict MODEL DATA``, which once was its form."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        positional = [arg for arg in args if not arg.startswith("-")]
-        if len(positional) == 2 and args[:2] == positional:
-            model, data = (shlex.quote(arg) for arg in positional)
-            raise click.UsageError(
-                f"the model and the data are options: layerkit predict --model {model} "
-                f"--data {data}",
-                ctx,
-            )
-        return super().parse_args(ctx, args)
-
-
-@click.command(cls=_Predict)
+@click.command(cls=options_not_positional("model", "data"))
 @click.option("--model", "model_path", type=FILE, required=True, help="A saved model.")
 @click.option(
     "--data",
