@@ -36,11 +36,13 @@ How it is timed
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from bench_support import add_run_options, pin_threads  # it imports no NumPy
 
 BACKENDS = ("torch", "cupy")
+DEVICE = re.compile(r"cpu|cuda(:\d+)?")
 CHECK_STEPS = 3  # steps whose losses must agree before timing
 
 
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_options(
         parser,
-        rounds=f"timed rounds per case (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
+        rounds="timed rounds per case (default: as train_step.py, fewer with --quick)",
         quick="fewer rounds and shorter blocks: a smoke run",
         profile=None,
         clock=False,  # the process's CPU time is not the device's
@@ -78,7 +80,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The options, or exit 2 with the usage for any that cannot work on any machine."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.device is not None and not DEVICE.fullmatch(args.device):
+        parser.error(f'--device: expected "cuda", "cuda:N" or "cpu", received {args.device!r}')
+    if args.device == "cpu" and args.backend == "cupy":
+        parser.error("--backend cupy computes on a CUDA device only; --device cpu needs torch")
+    if args.threads < 1 or (args.rounds is not None and args.rounds < 1):
+        parser.error("--threads and --rounds must be at least 1")
+    return args
+
+
 if __name__ == "__main__":  # imported by the tests, it leaves the environment alone
+    parse_arguments(sys.argv[1:])  # a usage error before the slow imports below
     pin_threads(sys.argv[1:])  # must run before the imports below load a BLAS library
 
 import statistics  # noqa: E402
@@ -142,11 +158,8 @@ class Device:
         return f"device: {self.name}, {model}; layerkit on {self.backend}"
 
 
-def find_device(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Device | str:
-    """The device to measure on, or one line saying what is missing.
-
-    A ``--device`` or ``--backend`` that cannot work anywhere is a usage error (exit 2).
-    """
+def find_device(args: argparse.Namespace) -> Device | str:
+    """The device to measure on, or one line saying what is missing."""
     if torch is None:
         return (
             "PyTorch is not installed: torch is what layerkit is compared with; nothing to measure"
@@ -156,15 +169,7 @@ def find_device(args: argparse.Namespace, parser: argparse.ArgumentParser) -> De
         if not torch.cuda.is_available():
             return f"no CUDA device: torch {torch.__version__} sees none; nothing to measure"
         name = "cuda"
-    try:
-        kind = torch.device(name).type
-    except RuntimeError:
-        kind = None
-    if kind not in ("cpu", "cuda"):
-        parser.error(f'--device: expected "cuda", "cuda:N" or "cpu", received {name!r}')
-    if kind == "cpu":
-        if args.backend == "cupy":
-            parser.error("--backend cupy computes on a CUDA device only; --device cpu needs torch")
+    if name == "cpu":
         return Device(name, args.backend)
     if not torch.cuda.is_available():
         return f"no CUDA device: torch {torch.__version__} sees none; nothing to measure"
@@ -272,15 +277,12 @@ def report(
 
 # ------------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(argv)
     names = [name.strip() for name in args.cases.split(",") if name.strip()]
     unknown = [name for name in names if name not in CASES]
     if unknown:
-        parser.error(f"unknown case {', '.join(unknown)}; available: {', '.join(CASES)}")
-    if args.threads < 1 or (args.rounds is not None and args.rounds < 1):
-        parser.error("--threads and --rounds must be at least 1")
-    device = find_device(args, parser)
+        build_parser().error(f"unknown case {', '.join(unknown)}; available: {', '.join(CASES)}")
+    device = find_device(args)
     if isinstance(device, str):
         print(device)
         return
