@@ -18,7 +18,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DECLARED   := pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup setup-dev lint unit docs browser bench clean FORCE
+.PHONY: help run test setup setup-dev lint unit docs browser bench bench-device clean FORCE
 
 help: ## list the targets, one line each
 	@echo "usage: make TARGET   (the virtual environment is $(VENV), made with PYTHON=$(PYTHON))"
@@ -84,6 +84,12 @@ bench: $(RUN_STAMP) ## the speed benchmarks, a step and an epoch (installs PyTor
 	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: its columns will be empty"
 	$(BIN)/python benchmarks/train_step.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/epoch.py $(EPOCH_ARGS)
+
+# The device benchmark installs PyTorch the same way; on PyPI's default build (CUDA on Linux
+# x86-64) it then finds the GPU itself. DEVICE_ARGS go to it, e.g. --backend cupy or --quick.
+bench-device: $(RUN_STAMP) ## the device benchmark (GPU; says so and exits 0 without one)
+	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: the script will say so"
+	$(BIN)/python benchmarks/device.py $(DEVICE_ARGS)
 
 clean: ## remove the venv, the built site and the caches
 	rm -rf $(VENV) site .pytest_cache .ruff_cache .hypothesis

@@ -42,12 +42,13 @@ def add_run_options(
     *,
     rounds: str,
     quick: str,
-    profile: str,
+    profile: str | None,
+    clock: bool = True,
 ) -> None:
-    """The options both benchmarks take, each helped by its own words: ``--rounds``
+    """The options the benchmarks take, each helped by its own words: ``--rounds``
     (``rounds`` says what a default is and counts), ``--threads``, ``--quick`` (``quick``: what
-    it shortens), ``--markdown``, ``--output``, ``--clock`` and ``--profile`` (``profile``:
-    what it shows)."""
+    it shortens), ``--markdown``, ``--output``, ``--clock`` (unless ``clock`` is false) and
+    ``--profile`` (``profile``: what it shows; None for no such option)."""
     parser.add_argument("--rounds", type=int, default=None, help=rounds)
     parser.add_argument(
         "--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)"
@@ -57,15 +58,17 @@ def add_run_options(
         "--markdown", action="store_true", help="print a Markdown table (for the docs)"
     )
     parser.add_argument("--output", metavar="FILE", help="also write the report to FILE")
-    parser.add_argument(
-        "--clock",
-        choices=tuple(CLOCKS),
-        default="wall",
-        help="wall: elapsed time (default); cpu: the CPU time of this process, which leaves "
-        "out the time other programs take the core away on a shared machine (every library "
-        "runs in --threads threads, so it is the work done)",
-    )
-    parser.add_argument("--profile", action="store_true", help=profile)
+    if clock:
+        parser.add_argument(
+            "--clock",
+            choices=tuple(CLOCKS),
+            default="wall",
+            help="wall: elapsed time (default); cpu: the CPU time of this process, which leaves "
+            "out the time other programs take the core away on a shared machine (every library "
+            "runs in --threads threads, so it is the work done)",
+        )
+    if profile is not None:
+        parser.add_argument("--profile", action="store_true", help=profile)
 
 
 def import_torch() -> ModuleType | None:

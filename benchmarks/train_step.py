@@ -117,6 +117,7 @@ from bench_support import (  # noqa: E402
 )
 
 import layerkit as lk  # noqa: E402
+from layerkit.namespaces import from_numpy, namespace  # noqa: E402
 
 torch = import_torch()
 
@@ -182,13 +183,16 @@ def make_problem(case: Case, input_gradient: bool, seed: int = 0) -> Problem:
     return Problem(case, weights, x, t, input_gradient)
 
 
-def layerkit_returns_input_gradient() -> bool:
-    """Whether layerkit's step (``backward_step`` as fit calls it) returns, so computes, ∂L/∂x."""
-    net = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid())
-    x = np.ones((1, 2))
+def layerkit_returns_input_gradient(backend: str = "numpy", device: str | None = None) -> bool:
+    """Whether layerkit's step (``backward_step`` as fit calls it) returns, so computes, ∂L/∂x,
+    on the arrays of ``backend`` (on ``device``)."""
+    xp = namespace(backend)
+    net = lk.Sequential(lk.Dense(2, 2, seed=0), lk.Sigmoid()).to(backend, device=device)
+    x = from_numpy(np.ones((1, 2)), xp, device)
     net(x)
-    returned = net.backward_step(np.ones((1, 2)), lk.SGD(0.1), input_grad=False)  # as fit
-    return isinstance(returned, np.ndarray) and returned.shape == x.shape
+    grad = from_numpy(np.ones((1, 2)), xp, device)
+    returned = net.backward_step(grad, lk.SGD(0.1), input_grad=False)  # as fit
+    return returned is not None and tuple(returned.shape) == tuple(x.shape)
 
 
 # --------------------------------------------------------------------------- implementations
@@ -396,25 +400,26 @@ class MatmulFloor:
 
 
 class TorchTrainer:
-    """PyTorch on the CPU: nn.Sequential, autograd, optim.SGD."""
+    """PyTorch on the CPU (or on ``device``: see device.py): nn.Sequential, autograd, optim.SGD."""
 
     name = "PyTorch"
     rule = "sgd"
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, device: str = "cpu") -> None:
         assert torch is not None
         dtype = {np.float32: torch.float32, np.float64: torch.float64}[problem.case.dtype]
         layers: list[torch.nn.Module] = []
         for W, b in problem.weights:
-            linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype)
+            linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype, device=device)
             with torch.no_grad():
                 linear.weight.copy_(torch.from_numpy(W.T.copy()))  # torch keeps W as (out, in)
                 linear.bias.copy_(torch.from_numpy(b))
             layers += [linear, torch.nn.Sigmoid()]
         self.model = torch.nn.Sequential(*layers)
         self.optimizer = self.make_optimizer()
-        self.x = torch.from_numpy(problem.x.copy()).requires_grad_(problem.input_gradient)
-        self.t = torch.from_numpy(problem.t.copy())
+        self.x = torch.from_numpy(problem.x.copy()).to(device)
+        self.x.requires_grad_(problem.input_gradient)
+        self.t = torch.from_numpy(problem.t.copy()).to(device)
         self.batch = problem.case.batch
 
     def step(self) -> float:
@@ -457,20 +462,26 @@ def builders() -> list[Callable[[Problem], Trainer]]:
 
 
 # ------------------------------------------------------------------------------- measuring
-def check_same_losses(trainers: Sequence[Trainer], dtype: type[np.floating[Any]]) -> None:
-    """Assert the first two losses of every implementation match the first one of its rule's.
+def check_same_losses(
+    trainers: Sequence[Trainer], dtype: type[np.floating[Any]], steps: int = 2
+) -> dict[str, list[float]]:
+    """Assert the first ``steps`` losses of every implementation match the first one of its
+    rule's; return them by implementation.
 
     The first step checks the forward pass, the second the backward pass and the update.
     """
     rtol = 1e-10 if dtype == np.float64 else 1e-4
     references: dict[str, tuple[str, list[float]]] = {}
+    losses: dict[str, list[float]] = {}
     for trainer in trainers:
-        values = [trainer.step(), trainer.step()]
+        values = [trainer.step() for _ in range(steps)]
         if values[0] is None:
             continue  # the matmul floor computes no loss
+        losses[trainer.name] = values
         name, reference = references.setdefault(trainer.rule, (trainer.name, values))
         if not np.allclose(values, reference, rtol=rtol, atol=0.0):
             raise AssertionError(f"{trainer.name} losses {values} differ from {name}'s {reference}")
+    return losses
 
 
 def seconds_per_step(trainer: Trainer, budget: float) -> float:
@@ -483,9 +494,17 @@ def seconds_per_step(trainer: Trainer, budget: float) -> float:
 
 
 def time_rounds(
-    trainers: Sequence[Trainer], rounds: int, block_seconds: float, clock: str = "wall"
+    trainers: Sequence[Trainer],
+    rounds: int,
+    block_seconds: float,
+    clock: str = "wall",
+    synchronize: Callable[[], None] = lambda: None,
 ) -> dict[str, list[float]]:
-    """Per implementation, the microseconds per step of each round's block, by ``clock``."""
+    """Per implementation, the microseconds per step of each round's block, by ``clock``.
+
+    ``synchronize`` waits for a device's queued work: it is called before a block starts the
+    clock and before it stops it, so a block times work done, not work launched.
+    """
     now = CLOCKS[clock]
     block = {
         t.name: max(1, round(block_seconds / seconds_per_step(t, 0.2 * block_seconds)))
@@ -499,9 +518,11 @@ def time_rounds(
             shift = round_ % len(trainers)
             for trainer in [*trainers[shift:], *trainers[:shift]]:
                 step, steps = trainer.step, block[trainer.name]
+                synchronize()
                 start = now()
                 for _ in range(steps):
                     step()
+                synchronize()
                 samples[trainer.name].append((now() - start) / steps / 1e3)
     finally:
         gc.enable()

@@ -19,6 +19,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from benchmark_support import tables
 from make_support import make, make_project
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -44,21 +45,6 @@ def run_script(script: Path, *options: object, hide_torch_in: Path | None = None
     )
     assert run.returncode == 0, run.stderr
     return run.stdout
-
-
-def tables(report: str) -> list[list[dict[str, str]]]:
-    """The Markdown tables of a report, each as its rows of cells by column name."""
-    found = []
-    for block in report.split("\n\n"):
-        if block.startswith("|"):
-            header, _, *rows = block.splitlines()
-            names = split_cells(header)
-            found.append([dict(zip(names, split_cells(row), strict=True)) for row in rows])
-    return found
-
-
-def split_cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip("|").split("|")]
 
 
 RATIO = r"\d+\.\d\d×"
