@@ -189,14 +189,29 @@ class Dense(Layer):
 
     def _backward_xp(self, grad: Any) -> Any:
         """`backward` for arrays of another library than NumPy (`Layer.to`)."""
-        xp = held_namespace(self, grad, self.W, "gradient", "parameters")
-        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
-        x_rows, delta_rows = self._x, delta
-        if delta.ndim == 1:  # one sample is a batch of one for the sums
-            x_rows, delta_rows = xp.reshape(self._x, (1, -1)), xp.reshape(delta, (1, -1))
+        xp, delta, x_rows, delta_rows = self._delta_xp(grad)
         self.dW = x_rows.T @ delta_rows  # ∂L/∂wᵢⱼ = Σ xᵢ δⱼ
         self.db = xp.sum(delta_rows, axis=0)  # ∂L/∂bⱼ = Σ δⱼ
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ
+
+    def _backward_step_xp(self, grad: Any, optimizer: Optimizer, input_grad: bool) -> Any:
+        """`backward_step` for arrays of another library: δWᵀ only if asked, no stored
+        gradient, and the optimizer's update as on NumPy (no check of what layerkit made,
+        which on a GPU would wait for the device once per parameter)."""
+        xp, delta, x_rows, delta_rows = self._delta_xp(grad)
+        grad = delta @ self.W.T if input_grad else None
+        optimizer.update_product(self.W, x_rows.T, delta_rows)
+        optimizer.update(self.b, xp.sum(delta_rows, axis=0), overwrite_grad=True)
+        self.dW = self.db = None
+        return grad
+
+    def _delta_xp(self, grad: Any) -> tuple[Any, Any, Any, Any]:
+        """The namespace, δ, and the cached input and δ as batches (one sample: a batch of one)."""
+        xp = held_namespace(self, grad, self.W, "gradient", "parameters")
+        delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
+        if delta.ndim == 1:
+            return xp, delta, xp.reshape(self._x, (1, -1)), xp.reshape(delta, (1, -1))
+        return xp, delta, self._x, delta
 
     def _rows(self, delta: Array) -> tuple[Array, Array]:
         """The cached input and δ as batches: one sample is a batch of one for the sums."""
@@ -217,11 +232,8 @@ class Dense(Layer):
         """
         if type(self).backward is not Dense.backward:
             return super().backward_step(grad, optimizer, input_grad=input_grad)
-        if type(self.W) is not np.ndarray:  # another library: backward, then the step
-            grad = self._backward_xp(grad)
-            optimizer.step(self)
-            self.dW = self.db = None
-            return grad if input_grad else None
+        if type(self.W) is not np.ndarray:  # another library: the same steps, array API
+            return self._backward_step_xp(grad, optimizer, input_grad)
         # --8<-- [start:backward_step]
         delta = check_gradient_shape(grad, self, self._out_shape, self.W.dtype)
         # ∂L/∂x = δWᵀ first, with the weights of the forward pass; the first layer skips it

@@ -255,3 +255,31 @@ def test_numpy_path_does_not_import_array_api_compat():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_backward_step_on_torch_skips_the_input_gradient_and_never_waits_for_the_device():
+    """On another library, backward_step does what it does on NumPy: no δWᵀ with
+    input_grad=False, and no finiteness check of the gradients it made (each would be a
+    device-to-host wait on a GPU)."""
+    torch = pytest.importorskip("torch")
+    from torch.overrides import TorchFunctionMode
+
+    class Counting(TorchFunctionMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: dict[str, int] = {}
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", str(func))
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return func(*args, **(kwargs or {}))
+
+    net = lk.Dense(3, 2, seed=0).to("torch")
+    net(torch.ones(4, 3, dtype=torch.float64))
+    with Counting() as counted:
+        returned = net.backward_step(
+            torch.ones(4, 2, dtype=torch.float64), lk.SGD(0.1), input_grad=False
+        )
+    assert returned is None
+    assert counted.calls.get("matmul", 0) + counted.calls.get("__matmul__", 0) == 1  # xᵀδ
+    assert not {"isfinite", "all", "__bool__", "item"} & set(counted.calls)
