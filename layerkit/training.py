@@ -446,10 +446,15 @@ class _Diverged(Exception):
 def _sample_order(rng: np.random.Generator, samples: int, shuffle: bool) -> np.ndarray:
     """The epoch's order of the samples: ``rng.permutation(samples)``, or 0, 1, … unshuffled.
 
-    In int32 when the count fits: shuffling an int32 ``arange`` draws the same random numbers
-    as ``rng.permutation`` and gives the same order, in half the memory.
+    In the smallest integer type that holds every index (uint16 up to 65,536 samples, then
+    uint32): shuffling an ``arange`` of any integer type draws the same random numbers as
+    ``rng.permutation`` and gives the same order, in a quarter or half of its memory (117 KiB
+    instead of 469 KiB for 60,000 samples), and gathering a batch by it is as fast.
     """
-    order = np.arange(samples, dtype=np.int32 if samples <= np.iinfo(np.int32).max else np.int64)
+    dtype = next(
+        (kind for kind in (np.uint16, np.uint32) if samples - 1 <= np.iinfo(kind).max), np.int64
+    )
+    order = np.arange(samples, dtype=dtype)
     if shuffle:
         rng.shuffle(order)
     return order

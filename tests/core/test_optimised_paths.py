@@ -162,32 +162,3 @@ def test_bias_gradient_is_the_sum_over_the_batch(batch, dtype):
     np.testing.assert_array_equal(dense.b, b_kept - db)
     with pytest.raises(ValueError, match="read-only"):
         lk.dense._ones(batch, np.dtype(dtype))[0] = 2.0
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(
-    ("inputs", "batch", "outputs"),
-    [(784, 64, 128), (785, 1, 128), (1000, 33, 300), (5, 7, 3), (3000, 64, 10)],
-)
-def test_subtract_product_is_the_whole_product_in_small_blocks(inputs, batch, outputs, dtype):
-    """SGD's update W -= xᵀ(ηδ) a block of rows at a time: the whole product's result to
-    rounding, with a temporary of at most PRODUCT_BLOCK_BYTES however large W is."""
-    import tracemalloc
-
-    from layerkit.optim import PRODUCT_BLOCK_BYTES, subtract_product
-
-    rng = np.random.default_rng(inputs)
-    W = rng.standard_normal((inputs, outputs)).astype(dtype)
-    x, delta = rng.standard_normal((batch, inputs)), rng.standard_normal((batch, outputs))
-    x, delta = x.astype(dtype), delta.astype(dtype)
-    expected = W - x.T @ delta
-    tracemalloc.start()
-    try:
-        subtract_product(W, x.T, delta)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    eps = np.finfo(dtype).eps
-    bound = 8 * eps * (np.abs(x.T) @ np.abs(delta) + np.abs(expected))
-    assert (np.abs(W - expected) <= bound).all()
-    assert peak <= PRODUCT_BLOCK_BYTES + 4096
