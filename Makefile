@@ -85,10 +85,13 @@ bench: $(RUN_STAMP) ## the speed benchmarks, a step and an epoch (installs PyTor
 	$(BIN)/python benchmarks/train_step.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/epoch.py $(EPOCH_ARGS)
 
-# The device benchmark installs PyTorch the same way; on PyPI's default build (CUDA on Linux
-# x86-64) it then finds the GPU itself. DEVICE_ARGS go to it, e.g. --backend cupy or --quick.
+# The device benchmark uses the PyTorch (or CuPy) already in the venv, so that a CUDA build
+# installed there by hand is kept; only without one it installs torch==2.13.0, which where a
+# CPU-only wheel is on the local index (as on this project's machines) is that one, and the
+# script then says there is no device. DEVICE_ARGS go to it, e.g. --backend cupy or --quick.
 bench-device: $(RUN_STAMP) ## the device benchmark (GPU; says so and exits 0 without one)
-	$(PIP) "torch==2.13.0" || echo "PyTorch could not be installed: the script will say so"
+	$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) "torch==2.13.0" \
+		|| echo "PyTorch could not be installed: the script will say so"
 	$(BIN)/python benchmarks/device.py $(DEVICE_ARGS)
 
 clean: ## remove the venv, the built site and the caches

@@ -61,6 +61,7 @@ def library_of(array: object) -> str:
     Examples
     --------
     >>> import numpy as np
+    >>> from layerkit.namespaces import library_of
     >>> library_of(np.zeros(2)), library_of([1.0, 2.0])
     ('numpy', 'numpy')
     """
@@ -84,6 +85,7 @@ def namespace_of(*arrays: object, who: object = None) -> ModuleType:
     Examples
     --------
     >>> import numpy as np
+    >>> from layerkit.namespaces import namespace_of
     >>> namespace_of(np.zeros(2), np.ones(3)) is np
     True
     """
@@ -138,6 +140,7 @@ def namespace(name_or_module: str | ModuleType) -> ModuleType:
     Examples
     --------
     >>> import numpy as np
+    >>> from layerkit.namespaces import namespace
     >>> namespace("numpy") is np
     True
     """
@@ -174,6 +177,7 @@ def to_numpy(array: Any) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from layerkit.namespaces import to_numpy
     >>> x = np.zeros(2)
     >>> to_numpy(x) is x
     True
