@@ -665,3 +665,22 @@ def test_no_text_source_holds_control_characters():
             if CONTROL.search(line):
                 found.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()[:60]!r}")
     assert not found, "control characters (an escape gone wrong?):\n" + "\n".join(found)
+
+
+FENCE_WITH_LOOSE_OPTIONS = re.compile(r"^\s*(`{3,}|~{3,})\s*[\w.+-]+\s+\S")
+
+
+def test_code_fences_give_options_in_braces():
+    """A fence such as ```python notest is not a code block for Markdown: the page shows its
+    code as one line of text. Options go in braces: ```{.python notest}."""
+    found = []
+    for page in sorted(DOCS.rglob("*.md")):
+        if "vendor" in page.relative_to(DOCS).parts:
+            continue
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if FENCE_WITH_LOOSE_OPTIONS.match(line):
+                found.append(f"{page.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
+    assert not found, "fences with options outside braces:\n" + "\n".join(found)
+    assert FENCE_WITH_LOOSE_OPTIONS.match("```python notest")
+    assert not FENCE_WITH_LOOSE_OPTIONS.match("```{.python notest}")
+    assert not FENCE_WITH_LOOSE_OPTIONS.match("```python")
