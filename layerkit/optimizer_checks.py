@@ -93,7 +93,13 @@ def optimizer_checks(
       ``step`` and ``update_product`` on a parameter of ``array-api-strict`` move it in place,
       as on NumPy to rounding (`layerkit.testing.ARRAY_API_TOLERANCE`).
     """
-    from .testing import ARRAY_API_CHECK, Check, ConformanceError, _agrees, array_api_check
+    from .testing import (
+        Check,
+        ConformanceError,
+        _agrees,
+        _require_strict,
+        array_api_check,
+    )
 
     _check_factory(factory)
     label = label or getattr(factory, "__name__", repr(factory))
@@ -289,13 +295,9 @@ def optimizer_checks(
             optimizer.update_product(value, xp.asarray(left), xp.asarray(right))
             _agrees(fail, "the parameter after its updates", value, expected)
             for key, array in optimizer.state_of(value).items():
-                if type(array).__module__.split(".")[0] != "array_api_strict":
-                    raise fail(
-                        ARRAY_API_CHECK,
-                        f"state {key!r} of an array_api_strict parameter is "
-                        f"{type(array).__module__}.{type(array).__name__}; keep state in the "
-                        f"parameter's library",
-                    )
+                _require_strict(
+                    fail, f"state {key!r}", array, "parameters; keep state in their library"
+                )
 
     checks = [
         Check(function.__name__, label, function)

@@ -172,13 +172,7 @@ def _agrees(
     fail: Callable[[str, str], ConformanceError], what: str, got: Any, expected: np.ndarray
 ) -> None:
     """Fail unless ``got`` is an ``array-api-strict`` array equal to ``expected`` to rounding."""
-    if type(got).__module__.split(".")[0] != "array_api_strict":
-        raise fail(
-            ARRAY_API_CHECK,
-            f"{what} is {type(got).__module__}.{type(got).__name__} for array_api_strict "
-            f"input; a NumPy-only call (np.…) converted it: compute with the functions of "
-            f"the input's namespace, layerkit.namespaces.namespace_of(x)",
-        )
+    _require_strict(fail, what, got, "input; a NumPy-only call (np.…) converted it")
     got = to_numpy(got)
     tolerance = ARRAY_API_TOLERANCE[np.dtype(expected.dtype).name]
     if got.shape != expected.shape or not np.allclose(
@@ -188,6 +182,19 @@ def _agrees(
             ARRAY_API_CHECK,
             f"{what} on array_api_strict arrays differs from NumPy's: "
             f"{_difference(got, expected)} in {expected.dtype} (tolerance {tolerance:g})",
+        )
+
+
+def _require_strict(
+    fail: Callable[[str, str], ConformanceError], what: str, array: Any, cause: str
+) -> None:
+    """Fail unless ``array`` is an ``array-api-strict`` array, naming what it is instead."""
+    if type(array).__module__.split(".")[0] != "array_api_strict":
+        raise fail(
+            ARRAY_API_CHECK,
+            f"{what} is {type(array).__module__}.{type(array).__name__} for array_api_strict "
+            f"{cause}: compute with the functions of the input's namespace, "
+            f"layerkit.namespaces.namespace_of(x)",
         )
 
 

@@ -113,6 +113,26 @@ def test_a_numpy_only_optimizer_fails_the_strict_check():
         check_optimizer(lambda: NumPyOnlySGD(lr=0.1))
 
 
+class HostStateSGD(lk.SGD):
+    """Correct steps on any library, but a count kept as a NumPy array for every parameter."""
+
+    def update(self, value, grad, *, overwrite_grad=False):
+        state = self.state_of(value)
+        state["count"] = state.get("count", np.zeros((), np.int64)) + 1
+        value -= self.lr * grad
+
+
+def test_an_optimizer_keeping_state_in_numpy_fails_the_strict_check():
+    check = strict_check(
+        optimizer_checks(lambda: HostStateSGD(lr=0.1), "HostStateSGD", array_api=True)
+    )
+    with pytest.raises(ConformanceError) as caught:
+        check()
+    message = str(caught.value)
+    assert "state 'count' is numpy.int64 for array_api_strict parameters" in message
+    assert "keep state in their library" in message
+
+
 def test_the_check_lists_leave_it_out_unless_asked():
     """The exercise grader grades NumPy code with activation_checks: no strict check there."""
     assert "array_api_strict" not in {c.check for c in activation_checks(lk.Sigmoid)}
