@@ -1,4 +1,5 @@
-"""docs/reference/metrics.md documents every built-in metric, and its math renders."""
+"""docs/reference/initializers.md and metrics.md document every built-in initializer and
+metric (a section with its formula, class, aliases and options), and their math renders."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from docs_support import assert_math_rendered, reference_sections, run_chromium
 
 import layerkit as lk
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "metrics.md"
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference"
+LISTINGS = {"initializers": lk.initializers, "metrics": lk.metrics}  # page: registry listing
 
 
 def builtin(kind_components: dict[str, lk.Component]) -> dict[type, list[str]]:
@@ -22,11 +24,18 @@ def builtin(kind_components: dict[str, lk.Component]) -> dict[type, list[str]]:
     return names
 
 
+BUILTINS = [
+    (page, cls, names)
+    for page, listing in LISTINGS.items()
+    for cls, names in builtin(listing()).items()
+]
+
+
 @pytest.mark.parametrize(
-    ("cls", "names"), builtin(lk.metrics()).items(), ids=lambda value: str(value)
+    ("page", "cls", "names"), BUILTINS, ids=[f"{page}-{names[0]}" for page, _, names in BUILTINS]
 )
-def test_each_builtin_metric_has_a_section(cls, names):
-    section = reference_sections(PAGE).get(names[0])
+def test_each_builtin_component_has_a_section(page, cls, names):
+    section = reference_sections(REFERENCE / f"{page}.md").get(names[0])
     assert section is not None, f"no section ## `{names[0]}`"
     assert section.count("$$") >= 2, f"the {names[0]} section shows no formula"
     assert f"::: layerkit.{cls.__name__}\n" in section
@@ -37,6 +46,7 @@ def test_each_builtin_metric_has_a_section(cls, names):
 
 
 @pytest.mark.browser
-def test_the_formulas_render(chromium: Path, site_url: str) -> None:
-    dom = run_chromium(chromium, "--dump-dom", site_url + "reference/metrics/").stdout
-    assert assert_math_rendered(dom, "reference/metrics/") >= 20
+@pytest.mark.parametrize("page", LISTINGS)
+def test_the_formulas_render(page: str, chromium: Path, site_url: str) -> None:
+    dom = run_chromium(chromium, "--dump-dom", site_url + f"reference/{page}/").stdout
+    assert assert_math_rendered(dom, f"reference/{page}/") >= 20
