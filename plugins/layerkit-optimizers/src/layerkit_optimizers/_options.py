@@ -72,5 +72,16 @@ def scratch(optimizer: Optimizer, value: Array, slot: int = 0) -> Array:
     return array
 
 
+def with_weight_decay(optimizer: Optimizer, value: Array, grad: Array, overwrite: bool) -> Array:
+    """g + λθ, PyTorch's (coupled) weight decay, computed in work arrays, never a new one.
+
+    λθ goes into the first work array; the sum into ``grad`` itself when ``overwrite`` allows
+    it, else into the second work array (``slot=1``). The first is free again afterwards.
+    """
+    decay = np.multiply(value, optimizer.weight_decay, out=scratch(optimizer, value))  # type: ignore[attr-defined]
+    decayed = grad if overwrite else scratch(optimizer, value, slot=1)
+    return np.add(grad, decay, out=decayed)  # g ← g + λθ
+
+
 def _real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)

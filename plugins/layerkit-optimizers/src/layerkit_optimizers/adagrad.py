@@ -9,7 +9,7 @@ import numpy as np
 from layerkit.validation import Array
 
 from ._base import ReusingOptimizer
-from ._options import nonnegative, positive, scratch
+from ._options import nonnegative, positive, scratch, with_weight_decay
 
 __all__ = ["Adagrad"]
 
@@ -94,9 +94,7 @@ class Adagrad(ReusingOptimizer):
         work = scratch(self, value)
 
         if self.weight_decay:
-            decayed = grad if overwrite_grad else scratch(self, value, slot=1)
-            np.multiply(value, self.weight_decay, out=work)
-            grad = np.add(grad, work, out=decayed)  # g ← g + λθ
+            grad = with_weight_decay(self, value, grad, overwrite_grad)  # g ← g + λθ
 
         total = state["sum"]
         total += np.multiply(grad, grad, out=work)  # s ← s + g²

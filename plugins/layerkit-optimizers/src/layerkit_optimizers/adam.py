@@ -10,7 +10,7 @@ import numpy as np
 from layerkit.validation import Array
 
 from ._base import ReusingOptimizer
-from ._options import betas_pair, flag, nonnegative, positive, scratch
+from ._options import betas_pair, flag, nonnegative, positive, scratch, with_weight_decay
 
 __all__ = ["Adam"]
 
@@ -110,9 +110,7 @@ class Adam(ReusingOptimizer):
         if self.weight_decay and self.decoupled_weight_decay:
             value *= 1.0 - self.lr * self.weight_decay  # θ ← θ − γλθ  (AdamW)
         elif self.weight_decay:
-            decay = np.multiply(value, self.weight_decay, out=scratch(self, value))
-            decayed = grad if overwrite_grad else scratch(self, value, slot=1)
-            grad = np.add(grad, decay, out=decayed)  # g ← g + λθ
+            grad = with_weight_decay(self, value, grad, overwrite_grad)  # g ← g + λθ
             overwrite_grad = True  # g is in a work array now
 
         # --8<-- [start:adam-step]

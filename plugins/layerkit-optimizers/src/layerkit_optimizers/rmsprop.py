@@ -9,7 +9,7 @@ import numpy as np
 from layerkit.validation import Array
 
 from ._base import ReusingOptimizer
-from ._options import flag, nonnegative, positive, scratch
+from ._options import flag, nonnegative, positive, scratch, with_weight_decay
 
 __all__ = ["RMSprop"]
 
@@ -106,9 +106,7 @@ class RMSprop(ReusingOptimizer):
         work = scratch(self, value)
 
         if self.weight_decay:
-            decayed = grad if overwrite_grad else scratch(self, value, slot=1)
-            np.multiply(value, self.weight_decay, out=work)
-            grad = np.add(grad, work, out=decayed)  # g ← g + λθ
+            grad = with_weight_decay(self, value, grad, overwrite_grad)  # g ← g + λθ
 
         v = state["square_avg"]
         v *= alpha  # v ← αv
