@@ -129,6 +129,14 @@ class Layer:
         the layer computes with that library and takes its arrays as input. An optimizer's
         state for the old arrays is not carried over (as after `astype`).
 
+        Raises
+        ------
+        layerkit.errors.ConfigurationError
+            For an unknown library name, or a device the library refuses (any device but the
+            CPU for NumPy); the layer is then left as it was.
+        layerkit.errors.MissingDependencyError
+            When the library is not installed.
+
         Examples
         --------
         >>> import numpy as np
@@ -146,11 +154,22 @@ class Layer:
         from .namespaces import namespace as resolve
 
         xp = resolve(namespace)
-        for name in self.param_names:
-            setattr(self, name, convert(getattr(self, name), xp, device))
-            gradient = getattr(self, "d" + name, None)
-            if gradient is not None:
-                setattr(self, "d" + name, convert(gradient, xp, device))
+        if xp is np and device not in (None, "cpu"):
+            raise ConfigurationError(
+                f"{self!r} cannot move to NumPy on device={device!r}: NumPy arrays live on the "
+                f"CPU; give device=None"
+            )
+        arrays = {name: getattr(self, name) for name in self.param_names}
+        arrays.update({f"d{name}": getattr(self, f"d{name}", None) for name in self.param_names})
+        try:  # every array first, so that a device the library refuses leaves the layer whole
+            moved = {name: convert(a, xp, device) for name, a in arrays.items() if a is not None}
+        except Exception as error:  # the library's own error for a device it does not know
+            raise ConfigurationError(
+                f"{self!r} cannot move its parameters to {namespace!s} on device={device!r}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        for name, array in moved.items():
+            setattr(self, name, array)
         return self
 
     def config(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ type test, so the NumPy path imports nothing more and keeps its speed.
 
 from __future__ import annotations
 
+import copy
 import importlib
 from types import ModuleType
 from typing import Any
@@ -213,6 +214,17 @@ def convert(array: Any, xp: ModuleType, device: object = None) -> Any:
     if namespace_of(array) is xp and (device is None or device_of(array) == device):
         return array
     return from_numpy(to_numpy(array), xp, device)
+
+
+def on_numpy(model: Any) -> Any:
+    """``model`` itself when its parameters are NumPy arrays, else a copy of it moved to NumPy.
+
+    For what reads a model's parameters as NumPy arrays without changing them (`export_onnx`,
+    `to_torch`), whatever library the model computes with; the model is left where it is.
+    """
+    if all(type(parameter.value) is np.ndarray for parameter in model.parameters()):
+        return model
+    return copy.deepcopy(model).to("numpy")
 
 
 def copy_of(array: Any) -> Any:

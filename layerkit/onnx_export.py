@@ -31,6 +31,7 @@ from .errors import (
 from .install_hints import pip_install
 from .layer import Layer
 from .model_format import shown
+from .namespaces import on_numpy
 from .registry import BUILTIN, PluginWarning, plugin_manager, registered_name
 from .serialization import PathLike, _as_path, iter_layers
 
@@ -127,6 +128,7 @@ def export_onnx(
             f"{shown(model)} of type {type(model).__name__}{hint}"
         )
     target = _as_path(path, "export_onnx")
+    model = on_numpy(model)  # the graph's initializers are NumPy arrays, whatever it runs on
     opset = _checked_opset(opset, onnx)
     properties = _metadata_props(model, metadata)
     dtype = _model_dtype(model)

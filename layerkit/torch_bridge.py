@@ -32,6 +32,7 @@ from .errors import (
 from .install_hints import distribution_hint, pip_install
 from .layer import Layer
 from .model_format import shown
+from .namespaces import on_numpy
 from .sequential import Sequential
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def to_torch(model: Layer) -> torch.nn.Sequential:
         )
     torch = _import_torch("to_torch")
     by_layer = {layer: entry for layer, _, entry in _resolved()[0]}
+    model = on_numpy(model)  # the conversions read NumPy parameters
     if type(model) is Sequential:
         return _sequential_to_torch(model, torch, by_layer, "")
     return torch.nn.Sequential(_layer_to_torch(model, torch, by_layer, "0"))

@@ -283,3 +283,29 @@ def test_backward_step_on_torch_skips_the_input_gradient_and_never_waits_for_the
     assert returned is None
     assert counted.calls.get("matmul", 0) + counted.calls.get("__matmul__", 0) == 1  # xᵀδ
     assert not {"isfinite", "all", "__bool__", "item"} & set(counted.calls)
+
+
+def test_a_device_the_library_refuses_is_a_configuration_error_and_moves_nothing():
+    net = lk.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ConfigurationError, match=r"NumPy on device='cuda'.*live on the CPU"):
+        net.to("numpy", device="cuda")
+    pytest.importorskip("torch")
+    with pytest.raises(ConfigurationError, match=r"Dense\(2→3\) cannot move .* device='nope'"):
+        net.to("torch", device="nope")
+    assert all(type(parameter.value) is np.ndarray for parameter in net.parameters())
+
+
+def test_export_and_hand_over_read_a_model_on_another_library_without_moving_it(backend, tmp_path):
+    """export_onnx and to_torch work from NumPy copies of the parameters; the model stays."""
+    torch = pytest.importorskip("torch")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    reference = lk.mlp([2, 3, 2], seed=0)
+    moved = lk.mlp([2, 3, 2], seed=0).to(backend)
+    module = lk.to_torch(moved)
+    np.testing.assert_array_equal(module[0].weight.detach().numpy(), reference[0].W.T)
+    lk.export_onnx(moved, tmp_path / "m.onnx")
+    session = onnxruntime.InferenceSession(tmp_path / "m.onnx", providers=["CPUExecutionProvider"])
+    (y,) = session.run(None, {"x": X})
+    np.testing.assert_allclose(y, reference(X), rtol=1e-12)
+    assert library(moved[0].W) == library(on(backend, X))  # still where it was
+    assert isinstance(module, torch.nn.Sequential)
