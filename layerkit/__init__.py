@@ -59,6 +59,7 @@ from .serialization import Checkpoint, load, save
 from .sigmoid import Sigmoid
 from .torch_bridge import from_torch, to_torch
 from .training import fit
+from .validation import trusted_inputs
 from .weight_init import GlorotNormal, GlorotUniform, HeNormal, HeUniform, Zeros
 
 __version__ = "0.1.0"
@@ -119,4 +120,5 @@ __all__ = [
     "plugin_manager",
     "save",
     "to_torch",
+    "trusted_inputs",
 ]

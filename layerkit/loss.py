@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from .errors import ConfigurationError, NonFiniteError, ShapeError
 from .namespaces import library_of, namespace_of, to_numpy
-from .validation import Array, as_float_array
+from .validation import Array, _refuse_non_finite
 
 __all__ = ["TARGET_OUTPUTS", "Loss", "Reduction"]
 
@@ -167,8 +167,8 @@ class Loss:
             total = float(np.sum(terms))
         if math.isfinite(total):
             return total * scale
-        if prediction is not None:
-            as_float_array(prediction, self, name="prediction y")  # refuses NaN and ±inf
+        if prediction is not None:  # NaN and ±inf in y are refused as such, trusted or not
+            _refuse_non_finite(prediction, self, "prediction y")
         largest_float = float(np.finfo(terms.dtype).max)
         magnitudes = np.abs(terms)
         if not np.all(magnitudes <= largest_float):  # also true for NaN

@@ -36,7 +36,7 @@ from .training_checks import (
     training_data,
     validation_pair,
 )
-from .validation import Array, positive_int, random_seed
+from .validation import Array, positive_int, random_seed, trusted_inputs
 
 __all__ = ["fit"]
 
@@ -161,14 +161,17 @@ def fit(
     Raises
     ------
     TrainingDivergedError
-        When the loss, a value inside the network, a parameter or the optimizer's state
-        becomes NaN or infinite (overflow there is not warned about, it is reported this
-        way). The parameters and the optimizer's state are then restored to a copy `fit`
-        took at the end of an epoch, after checking every one was finite: at the start of
-        training and then about every `SNAPSHOT_STEPS` steps (``load_state_dict``, which
-        first calls ``optimizer.reset()``). The message names that epoch (0: before
-        training). Any other layerkit error during training restores the same copy and
-        says so in a note.
+        When the loss, a parameter or the optimizer's state becomes NaN or infinite (overflow
+        there is not warned about, it is reported this way). The steps run inside
+        `trusted_inputs`, since the data was checked: NaN or an overflow inside the network
+        is seen in the loss, and that step is run again with every check to name "a value
+        inside the network" (the layer that received it is in the error's cause), "the
+        network's output" or the loss. The parameters and the optimizer's state are then
+        restored to a copy `fit` took at the end of an epoch, after checking every one was
+        finite: at the start of training and then about every `SNAPSHOT_STEPS` steps
+        (``load_state_dict``, which first calls ``optimizer.reset()``). The message names
+        that epoch (0: before training). Any other layerkit error during training restores
+        the same copy and says so in a note.
     ComponentTypeError
         For a model, loss, optimizer, callback, metric or validation data of the wrong type,
         or a loss or metric whose forward does not return a float, before any step.
@@ -358,28 +361,39 @@ def _steps(
     order: np.ndarray,
     batch_size: int,
 ) -> float:
-    """One epoch's steps, nothing more; return the batch losses weighted by batch size."""
+    """One epoch's steps, nothing more; return the batch losses weighted by batch size.
+
+    The steps run inside `trusted_inputs`: the data and targets were checked before the
+    first step, so no layer passes over its input for NaN again; the loss of every step is
+    looked at instead, and only a step whose loss is not finite is run again with the checks
+    (`_diverged`), to say where the NaN or infinity arose.
+    """
     total = 0.0
     start = 0
     try:
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            try:
-                value = loss.forward(model.forward(x[batch]), t[batch])
-            except NonFiniteError as error:  # the data is finite: the network overflowed
-                raise _Diverged("a value inside the network", start) from error
-            if not math.isfinite(value):
-                raise _Diverged(f"{loss!r} (it became {value})", start)
-            # backward with each layer's update; ∂L/∂x of the data is not needed
-            model.backward_step(loss.backward(), optimizer, input_grad=False)
-            total += value * len(batch)
+        with trusted_inputs():
+            for start in range(0, len(order), batch_size):
+                batch = order[start : start + batch_size]
+                try:
+                    value = loss.forward(model.forward(x[batch]), t[batch])
+                except NonFiniteError:  # a loss refusing an overflow it saw
+                    value = math.nan
+                if not math.isfinite(value):
+                    raise _diverged(model, loss, x[batch], t[batch], start)
+                # backward with each layer's update; ∂L/∂x of the data is not needed
+                model.backward_step(loss.backward(), optimizer, input_grad=False)
+                total += value * len(batch)
     except NonFiniteError as error:  # a step refused a NaN gradient of a custom layer
         raise _Diverged("a gradient", start) from error
     return total
 
 
 def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> float:
-    """`_steps`, also measuring the metrics on each batch and calling ``on_batch_end``."""
+    """`_steps`, also measuring the metrics on each batch and calling ``on_batch_end``.
+
+    Only forward and the loss run inside `trusted_inputs`: the metrics and the callbacks
+    are the user's, and see what they would outside `fit`.
+    """
     model, loss, optimizer, x, t = run.model, run.loss, run.optimizer, run.x, run.t
     total = 0.0
     start = 0
@@ -387,13 +401,14 @@ def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> floa
         for index, start in enumerate(range(0, len(order), run.batch_size)):
             batch = order[start : start + run.batch_size]
             targets = t[batch]
-            try:
-                y = model.forward(x[batch])
-                value = loss.forward(y, targets)
-            except NonFiniteError as error:
-                raise _Diverged("a value inside the network", start) from error
+            with trusted_inputs():
+                try:
+                    y = model.forward(x[batch])
+                    value = loss.forward(y, targets)
+                except NonFiniteError:
+                    value = math.nan
             if not math.isfinite(value):
-                raise _Diverged(f"{loss!r} (it became {value})", start)
+                raise _diverged(model, loss, x[batch], targets, start)
             logs = {"loss": value}
             for name, metric in run.metrics.items():  # on the predictions, before the step
                 logs[name] = metric.forward(y, targets)
@@ -405,6 +420,35 @@ def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> floa
     except NonFiniteError as error:
         raise _Diverged("a gradient", start) from error
     return total
+
+
+def _diverged(model: Layer, loss: Loss, x: Array, t: np.ndarray, start: int) -> _Diverged:
+    """What was not finite in a step whose loss was not: forward and the loss run again on
+    the same batch and parameters, with every check, to find where NaN or infinity arose."""
+    with trusted_inputs(False), np.errstate(over="ignore", invalid="ignore"):
+        try:
+            y = model.forward(x)
+        except NonFiniteError as error:  # the data is finite: the network overflowed
+            return _caused_by(_Diverged("a value inside the network", start), error)
+        if not _all_finite(y):  # no layer after the one that overflowed to refuse it
+            return _Diverged("the network's output", start)
+        try:
+            value = loss.forward(y, t)
+        except NonFiniteError as error:  # the loss refused what it computed (overflow)
+            return _caused_by(_Diverged(f"the loss {loss!r}", start), error)
+    return _Diverged(f"{loss!r} (it became {value})", start)
+
+
+def _all_finite(array: Array) -> bool:
+    if type(array) is np.ndarray:
+        return bool(np.isfinite(array).all())
+    xp = namespace_of(array)
+    return bool(xp.all(xp.isfinite(array)))
+
+
+def _caused_by(diverged: _Diverged, error: NonFiniteError) -> _Diverged:
+    diverged.__cause__ = error
+    return diverged
 
 
 class _Gather:

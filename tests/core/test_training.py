@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -281,14 +282,21 @@ def test_divergence_in_a_network_keeps_the_parameters_of_a_rerun(xor_data):
         np.testing.assert_array_equal(left.value, expected.value, err_msg=left.name)
 
 
-def test_overflow_inside_the_network_is_reported_as_divergence():
-    """A linear net with a huge learning rate overflows in forward, before the loss: still
-    a TrainingDivergedError, with finite parameters from the last finite step."""
+@pytest.mark.parametrize(
+    ("sizes", "where"),
+    [((2, 4, 4, 3), "a value inside the network"), ((2, 4, 3), "the network's output")],
+)
+def test_overflow_inside_the_network_is_reported_as_divergence(sizes, where):
+    """A linear net with a huge learning rate overflows in forward while its loss (from
+    logits, which grows only linearly with them) was finite: still a TrainingDivergedError,
+    naming where, with finite parameters from the last finite step."""
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
-    t = np.array([[1.0], [0.0]])
-    net = lk.Sequential(lk.Dense(2, 4, seed=0), lk.Dense(4, 1, seed=1))
-    with pytest.raises(TrainingDivergedError, match=r"value inside the network.*smaller learning"):
-        lk.fit(net, x, t, loss=lk.L2Loss(), optimizer=lk.SGD(1e300), epochs=50, seed=0)
+    t = np.array([0, 2])
+    pairs = itertools.pairwise(sizes)
+    net = lk.Sequential(*(lk.Dense(i, o, seed=seed) for seed, (i, o) in enumerate(pairs)))
+    loss = lk.loss("cross_entropy", from_logits=True)
+    with pytest.raises(TrainingDivergedError, match=rf"{where} was not finite.*smaller learning"):
+        lk.fit(net, x, t, loss=loss, optimizer=lk.SGD(1e300), epochs=50, seed=0)
     assert all(np.all(np.isfinite(p.value)) for p in net.parameters())
 
 
