@@ -379,6 +379,7 @@ class Result:
     """The measurements of a run."""
 
     seconds: dict[str, float]  # median per implementation
+    best: dict[str, float]  # the fastest round per implementation
     spreads: dict[str, float]  # per implementation, interquartile range over median
     memory: dict[str, Memory]  # layerkit's and the hand loop's
     agreements: dict[str, Agreement]
@@ -392,6 +393,7 @@ def measure(problem: Problem, rounds: int, clock: str = "wall") -> Result:
     memory = {build.name: measure_memory(build, problem) for build in (LayerkitEpoch, HandEpoch)}
     return Result(
         seconds={name: statistics.median(values) for name, values in samples.items()},
+        best={name: min(values) for name, values in samples.items()},
         spreads={name: relative_spread(values) for name, values in samples.items()},
         memory=memory,
         agreements=agreements,
@@ -418,6 +420,7 @@ HEADERS = (
     "PyTorch ms",
     "lk/hand",
     "lk/torch",
+    "best lk/hand",
     "peak lk",
     "peak hand",
     "mem lk/hand",
@@ -437,6 +440,7 @@ def table_row(result: Result, samples: int) -> list[str]:
         ),
         ratio(seconds["layerkit"], seconds["hand-NumPy"]),
         ratio(seconds["layerkit"], seconds.get("PyTorch")),
+        ratio(result.best["layerkit"], result.best["hand-NumPy"]),
         format_bytes(layerkit.peak),
         format_bytes(hand.peak),
         ratio(layerkit.peak, hand.peak),
@@ -457,6 +461,9 @@ def notes(result: Result, rounds: int, clock: str) -> list[str]:
         f"cross-entropy from the logits, SGD lr "
         f"{LEARNING_RATE}, batch {BATCH}, a new permutation per epoch and x[idx] gathering "
         "included; ratios above 1× mean layerkit is slower.",
+        "best lk/hand: the ratio of each one's fastest round. Other programs on the machine "
+        "only ever add time to a round, so the fastest rounds come closest to the cost of the "
+        "work itself (timeit's advice); on a quiet machine it equals the ratio of the medians.",
         f"loss after one epoch in the same sample order: {agreement}.",
         "peak: tracemalloc peak over building the network and one epoch of training, above the "
         "data (created before tracing); PyTorch's allocations are not traced. training: the "

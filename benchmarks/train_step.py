@@ -9,8 +9,10 @@ What one step is
     on a fixed batch. Every Dense layer is followed by a Sigmoid, the last one too.
 
 The implementations
-    layerkit      the public API, as `fit` runs a step: ``y = net(x); v = loss.forward(y, t);
-                  net.backward_step(loss.backward(), opt, input_grad=False)`` (each layer is
+    layerkit      the public API, as `fit` runs a step: ``with lk.trusted_inputs(): y = net(x);
+                  v = loss.forward(y, t)``, then ``net.backward_step(loss.backward(), opt,
+                  input_grad=False)`` (no pass over the data or hidden values for NaN, which
+                  fit makes once before training and sees in the loss; each layer is
                   updated right after its backward, a Dense layer as W −= xᵀ(ηδ) without
                   storing ∂L/∂W; ∂L/∂x of the data is not computed).
     layerkit split  the four-call form ``...; net.backward(loss.backward()); opt.step(net)``,
@@ -30,7 +32,10 @@ The Adam table
     three implementations: layerkit's step as above with ``adam`` from the
     layerkit-optimizers plugin ("not installed" without it); the hand-written NumPy step with
     Adam's update written by hand, in place (`HandAdamTrainer`); ``torch.optim.Adam`` (its
-    default implementation on the CPU).
+    default implementation on the CPU). Beside them, Adam's update alone (what PyTorch calls
+    the optimizer's step): layerkit's ``adam.update`` of every parameter from a given
+    gradient against the hand-written update (`LayerkitAdamUpdate`, `HandAdamUpdate`), which
+    separates the optimizer's cost from the layers' around it.
 
 How it is timed
     After a check that every implementation gives the same loss on its first two steps as
@@ -245,8 +250,9 @@ class LayerkitTrainer:
         return lk.SGD(lr=LEARNING_RATE)
 
     def step(self) -> float:
-        y = self.net(self.x)
-        value = self.loss.forward(y, self.t)
+        with lk.trusted_inputs():  # as fit: the data was checked once, before training
+            y = self.net(self.x)
+            value = self.loss.forward(y, self.t)
         self.net.backward_step(self.loss.backward(), self.optimizer, input_grad=False)
         return value
 
@@ -362,6 +368,67 @@ class HandAdamTrainer(HandNumpyTrainer):
         value -= step
 
 
+class AdamUpdate:
+    """Adam's update alone, what ``torch.optim.Adam.step()`` is: every parameter moved once
+    from a fixed gradient (copied into a work array first, which the update may overwrite,
+    as the backward pass's fresh gradient is). No forward, no backward, no loss."""
+
+    rule = "adam update"
+
+    def __init__(self, problem: Problem) -> None:
+        rng = np.random.default_rng(1)
+        self.values = [value.copy() for W, b in problem.weights for value in (W, b)]
+        self.gradients = [
+            (1e-3 * rng.standard_normal(value.shape)).astype(value.dtype) for value in self.values
+        ]
+        self.work = [np.empty_like(value) for value in self.values]
+
+    def step(self) -> None:
+        self.start_step()
+        for value, gradient, work in zip(self.values, self.gradients, self.work, strict=True):
+            np.copyto(work, gradient)
+            self.update(value, work)
+
+    def start_step(self) -> None:
+        """What the implementation does once per step, before its first parameter."""
+
+    def update(self, value: np.ndarray, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class LayerkitAdamUpdate(AdamUpdate):
+    """layerkit's ``adam.update(value, grad, overwrite_grad=True)``, as ``backward_step``
+    calls it for each parameter."""
+
+    name = "layerkit Adam update"
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        optimizer = layerkit_adam()
+        assert optimizer is not None, "builders() builds this trainer only with Adam"
+        self.optimizer = optimizer
+
+    def update(self, value: np.ndarray, grad: np.ndarray) -> None:
+        self.optimizer.update(value, grad, overwrite_grad=True)
+
+
+class HandAdamUpdate(AdamUpdate):
+    """`HandAdamTrainer`'s update, by hand in NumPy."""
+
+    name = "hand-NumPy Adam update"
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.hand = HandAdamTrainer(problem)
+        self.values = [value for W, b in self.hand.weights for value in (W, b)]
+
+    def start_step(self) -> None:
+        self.hand.start_step()
+
+    def update(self, value: np.ndarray, grad: np.ndarray) -> None:
+        self.hand.update(value, grad)
+
+
 class MatmulFloor:
     """Only the three matrix products per layer, into preallocated arrays (no update)."""
 
@@ -454,8 +521,8 @@ def builders() -> list[Callable[[Problem], Trainer]]:
         MatmulFloor,
     ]
     if layerkit_adam() is not None:
-        found.append(LayerkitAdamTrainer)
-    found.append(HandAdamTrainer)
+        found += [LayerkitAdamTrainer, LayerkitAdamUpdate]
+    found += [HandAdamTrainer, HandAdamUpdate]
     if torch is not None:
         found += [TorchTrainer, TorchAdamTrainer]
     return found
@@ -685,6 +752,9 @@ ADAM_HEADERS = (
     "PyTorch µs",
     "lk/hand",
     "lk/torch",
+    "update lk µs",
+    "update hand µs",
+    "update lk/hand",
     "SGD lk µs",
     "peak lk",
     "peak hand",
@@ -703,6 +773,9 @@ def adam_row(result: Result) -> list[str]:
         *(_time_of(result, name) for name in ADAM_NAMES),
         ratio(layerkit, hand),
         ratio(layerkit, times.get("PyTorch Adam")),
+        _time_of(result, "layerkit Adam update"),
+        _time_of(result, "hand-NumPy Adam update"),
+        ratio(times.get("layerkit Adam update"), times["hand-NumPy Adam update"]),
         microseconds(times["layerkit"]),
         format_bytes(layerkit_memory.peak) if layerkit_memory else "not installed",
         format_bytes(hand_memory.peak),
@@ -767,7 +840,9 @@ def report(
         "The same step with Adam (lr 1e-3, betas (0.9, 0.999), eps 1e-8), timed in the same "
         "rounds: layerkit's Adam from the layerkit-optimizers plugin through backward_step as "
         "fit runs it; Adam by hand in NumPy, in place with the gradient as scratch; "
-        "torch.optim.Adam. SGD lk: layerkit's step with SGD, from the first table.",
+        "torch.optim.Adam. update: Adam's update alone, what torch's optimizer.step() is "
+        "(every parameter moved once from a given gradient; layerkit's adam.update against the "
+        "hand-written one). SGD lk: layerkit's step with SGD, from the first table.",
         "",
         format_table([adam_row(result) for result in results], args.markdown, ADAM_HEADERS),
     ]

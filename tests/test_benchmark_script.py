@@ -86,10 +86,13 @@ def test_a_quick_step_run_reports_times_ratios_memory_and_the_adam_table(tmp_pat
     assert adam["case"] == "seed" and adam["SGD lk µs"] == times["layerkit µs"]
     assert "of the elapsed time of one step" in report
     float(adam["hand-NumPy µs"])
+    float(adam["update hand µs"])
     if ADAM_PLUGIN:
-        assert re.fullmatch(RATIO, adam["lk/hand"]) and re.fullmatch(RATIO, adam["mem lk/hand"])
+        for column in ("lk/hand", "mem lk/hand", "update lk/hand"):
+            assert re.fullmatch(RATIO, adam[column]), (column, adam[column])
     else:
-        assert adam["layerkit µs"] == "not installed" and adam["lk/hand"] == "—"
+        assert adam["layerkit µs"] == adam["update lk µs"] == "not installed"
+        assert adam["lk/hand"] == adam["update lk/hand"] == "—"
 
 
 def test_the_step_benchmark_runs_without_pytorch(tmp_path):
@@ -118,6 +121,24 @@ def test_hand_written_adam_follows_the_equations(tmp_path):
         trainer.start_step()
         trainer.update(value, grad.copy())
     np.testing.assert_allclose(value, expected, rtol=1e-12, atol=0.0)
+
+
+@pytest.mark.skipif(not ADAM_PLUGIN, reason="layerkit's Adam is the layerkit-optimizers plugin")
+@pytest.mark.parametrize("case", ["seed", "mnist"])
+def test_the_adam_updates_alone_move_the_parameters_alike(case):
+    """The update-only rows time the same arithmetic: after 5 updates from the same
+    gradients, layerkit's parameters are the hand-written update's to rounding."""
+    script = load_script("train_step")
+    problem = script.make_problem(script.CASES[case], False)
+    ours, hand = script.LayerkitAdamUpdate(problem), script.HandAdamUpdate(problem)
+    start = [value.copy() for value in ours.values]
+    for _ in range(5):
+        ours.step()
+        hand.step()
+    rtol = 1e-12 if case == "seed" else 1e-5
+    for mine, theirs, before in zip(ours.values, hand.values, start, strict=True):
+        assert not np.array_equal(mine, before)
+        np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=1e-7 if case == "mnist" else 0)
 
 
 @pytest.mark.parametrize("rule", ["sgd", "adam"])
@@ -151,7 +172,7 @@ def test_a_quick_epoch_run_reports_times_ratios_and_memory(tmp_path):
     )
     assert re.fullmatch(RATIO, row["lk/hand"])
     assert float(row["lk/hand"][:-1]) == pytest.approx(layerkit / hand, rel=0.1)
-    for column in ("mem lk/hand", "training lk/hand"):
+    for column in ("best lk/hand", "mem lk/hand", "training lk/hand"):
         assert re.fullmatch(RATIO, row[column]), (column, row[column])
     # the check before timing: each implementation's loss after the same epoch
     losses = re.findall(r"(layerkit|hand-NumPy|PyTorch) (\d\.\d{6})", report)
