@@ -806,7 +806,8 @@ def notes(input_gradient: bool, rounds: int, args: argparse.Namespace) -> list[s
     return [
         f"µs: median over {rounds} {interleaved} of the {clock} of one step (forward, L2 loss, "
         f"backward, SGD lr {LEARNING_RATE}); ratios above 1× mean layerkit is slower. layerkit "
-        "runs the step as fit does: net.backward_step(loss.backward(), sgd, input_grad=False).",
+        "runs the step as fit does: forward and the loss inside lk.trusted_inputs(), then "
+        "net.backward_step(loss.backward(), sgd, input_grad=False).",
         f"Every implementation {computed} the first layer's input gradient ∂L/∂x, because "
         f"layerkit's step, as fit runs it, {'computes' if input_gradient else 'does not need'} it.",
         "matmul-floor: only x@W, xᵀδ and δWᵀ per layer into preallocated arrays (the BLAS limit).",
