@@ -8,6 +8,7 @@ callback overrides ``on_batch_end``. The choice is made once, before training.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -49,6 +50,19 @@ completes at least this many steps since the last copy: often enough to lose lit
 divergence, rarely enough that the copy costs nothing measurable next to the steps."""
 
 
+def _checking(function: Callable[..., History]) -> Callable[..., History]:
+    """``function`` with every check on, even when called inside a `trusted_inputs` block:
+    what `fit` is handed is a boundary, which a caller's trust must not switch off."""
+
+    @functools.wraps(function)
+    def checking(*args: Any, **options: Any) -> History:
+        with trusted_inputs(False):
+            return function(*args, **options)
+
+    return checking
+
+
+@_checking
 def fit(
     model: Layer,
     x: ArrayLike,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -94,9 +94,19 @@ class trusted_inputs:  # lower case: used like a function, as numpy.errstate is
     __slots__ = ("_token", "_trusted")
 
     def __init__(self, trusted: bool = True) -> None:
-        self._trusted = trusted
+        if not isinstance(trusted, (bool, np.bool_)):  # "false" would be true
+            raise ConfigurationError(
+                f"trusted_inputs expects True or False, got trusted={trusted!r}"
+            )
+        self._trusted = bool(trusted)
+        self._token: Token[bool] | None = None
 
     def __enter__(self) -> None:
+        if self._token is not None:
+            raise ConfigurationError(
+                "this trusted_inputs() is already in use in a with-block; make one for each "
+                "block: with trusted_inputs(): ..."
+            )
         self._token = _TRUSTED.set(self._trusted)
 
     def __exit__(
@@ -105,7 +115,9 @@ class trusted_inputs:  # lower case: used like a function, as numpy.errstate is
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        assert self._token is not None
         _TRUSTED.reset(self._token)
+        self._token = None
 
 
 def inputs_trusted() -> bool:

@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 import layerkit as lk
-from layerkit.errors import DTypeError, NonFiniteError, ShapeError, TrainingDivergedError
+from layerkit.errors import (
+    ConfigurationError,
+    DTypeError,
+    NonFiniteError,
+    ShapeError,
+    TrainingDivergedError,
+)
 from layerkit.validation import as_float_array, as_prediction_and_target, inputs_trusted
 
 NAN_ROW = np.array([[np.nan, 1.0]])
@@ -58,6 +64,17 @@ def test_the_block_ends_on_leaving_even_by_an_error_and_nested_blocks_restore():
     assert not inputs_trusted()
     with pytest.raises(NonFiniteError):
         lk.Sigmoid()(NAN_ROW)
+
+
+def test_a_setting_that_is_not_a_bool_and_a_block_entered_twice_are_refused():
+    with pytest.raises(ConfigurationError, match="expects True or False, got trusted='false'"):
+        lk.trusted_inputs("false")
+    block = lk.trusted_inputs()
+    with block, pytest.raises(ConfigurationError, match="already in use"), block:
+        pass
+    assert not inputs_trusted()
+    with block:  # once left, it may be entered again
+        assert inputs_trusted()
 
 
 def test_another_thread_keeps_checking_while_one_trusts():
@@ -144,6 +161,16 @@ def test_fit_trusts_its_steps_but_not_its_checks_metrics_or_callbacks(watched):
     assert recorder.seen == [False, False, True, True, False, True, True, False]
     assert spy.seen == ([False] * 4 if watched else [])
     assert not inputs_trusted()
+
+
+def test_fit_checks_what_it_is_given_even_inside_a_trusted_block():
+    """Its boundary is its own: NaN data is refused before training whatever the caller's
+    block says, and the caller's block is on again afterwards."""
+    net = lk.Sequential(lk.Dense(2, 1, seed=0))
+    with lk.trusted_inputs():
+        with pytest.raises(NonFiniteError, match="fit received inputs x with 1 non-finite"):
+            lk.fit(net, NAN_ROW, [[0.0]], loss="l2", optimizer=lk.SGD(0.1))
+        assert inputs_trusted()
 
 
 class NaNAfter(lk.Layer):
