@@ -7,6 +7,7 @@ and the results must agree within the dtype's rounding. CuPy and CUDA are not av
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -153,6 +154,23 @@ def test_fit_matches_numpy(backend):
     assert 0 < history.history["binary_accuracy"][-1] < 1  # the comparison can fail
     for mine, theirs in zip(moved.parameters(), reference.parameters(), strict=True):
         close(mine.value, theirs.value)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "where"),
+    [((2, 4, 4, 3), "a value inside the network"), ((2, 4, 3), "the network's output")],
+)
+def test_divergence_is_found_and_named_on_another_library(backend, sizes, where):
+    """fit's steps skip the passes for NaN on any library; the step run again with the
+    checks names where it overflowed, as on NumPy, and every parameter is left finite."""
+    pairs = itertools.pairwise(sizes)
+    net = lk.Sequential(*(lk.Dense(i, o, seed=seed) for seed, (i, o) in enumerate(pairs)))
+    net.to(backend)
+    x, labels = on(backend, [[1.0, 2.0], [3.0, 4.0]]), namespace(backend).asarray([0, 2])
+    loss = lk.loss("cross_entropy", from_logits=True)
+    with pytest.raises(lk.errors.TrainingDivergedError, match=f"{where} was not finite"):
+        lk.fit(net, x, labels, loss=loss, optimizer=lk.SGD(1e300), epochs=50, seed=0)
+    assert all(np.isfinite(to_numpy(p.value)).all() for p in net.parameters())
 
 
 def test_to_round_trip_is_bit_identical(backend):
