@@ -139,16 +139,19 @@ class Dense(Layer):
 
     def forward(self, x: ArrayLike) -> Array:
         """Return ``x @ W + b``; see the class docstring for shapes."""
+        foreign = False  # arrays of another library (`Layer.to`): the same checks
         if type(x) is not np.ndarray or type(self.W) is not np.ndarray:
-            xp = held_namespace(self, x, self.W, "input", "parameters")
-            if xp is not np:
-                return self._forward_xp(x)
+            foreign = held_namespace(self, x, self.W, "input", "parameters") is not np
         x = as_float_array(x, self, integer_dtype=self.W.dtype)
         check_features(x, self, self.in_features)
         if x.dtype != self.W.dtype:
             self._adopt(x.dtype)
         self._dtype_fixed = True
         self._x = x
+        if foreign:  # the plain formula, with the arrays' own operators
+            a = x @ self.W + self.b  # a⁽¹⁾ = x w + b⁽¹⁾
+            self._out_shape = tuple(a.shape)
+            return a
         # --8<-- [start:forward]
         a = x @ self.W  # a⁽¹⁾ = x w + b⁽¹⁾,
         a += self.b  # adding b in place, without a second temporary array
@@ -174,18 +177,6 @@ class Dense(Layer):
         return delta @ self.W.T  # ∂L/∂xᵢ = Σⱼ δⱼ wᵢⱼ: the δ handed to the layer below
 
     # --8<-- [end:backward-numpy]
-
-    def _forward_xp(self, x: Any) -> Any:
-        """`forward` for arrays of another library than NumPy (`Layer.to`)."""
-        x = as_float_array(x, self, integer_dtype=self.W.dtype)
-        check_features(x, self, self.in_features)
-        if x.dtype != self.W.dtype:
-            self._adopt(x.dtype)
-        self._dtype_fixed = True
-        self._x = x
-        a = x @ self.W + self.b  # a⁽¹⁾ = x w + b⁽¹⁾
-        self._out_shape = tuple(a.shape)
-        return a
 
     def _backward_xp(self, grad: Any) -> Any:
         """`backward` for arrays of another library than NumPy (`Layer.to`)."""
