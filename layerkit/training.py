@@ -439,7 +439,7 @@ def _watched_steps(run: _Run, order: np.ndarray, sums: dict[str, float]) -> floa
 def _diverged(model: Layer, loss: Loss, x: Array, t: np.ndarray, start: int) -> _Diverged:
     """What was not finite in a step whose loss was not: forward and the loss run again on
     the same batch and parameters, with every check, to find where NaN or infinity arose."""
-    with trusted_inputs(False), np.errstate(over="ignore", invalid="ignore"):
+    with trusted_inputs(False):  # inside fit's np.errstate, which silences the overflows
         try:
             y = model.forward(x)
         except NonFiniteError as error:  # the data is finite: the network overflowed
@@ -454,10 +454,12 @@ def _diverged(model: Layer, loss: Loss, x: Array, t: np.ndarray, start: int) -> 
 
 
 def _all_finite(array: Array) -> bool:
-    if type(array) is np.ndarray:
-        return bool(np.isfinite(array).all())
-    xp = namespace_of(array)
-    return bool(xp.all(xp.isfinite(array)))
+    """Whether every entry of ``array`` (of any array library) is finite."""
+    if type(array) is not np.ndarray:  # another array library
+        xp = namespace_of(array)
+        return bool(xp.all(xp.isfinite(array)))
+    # one pass: the sum of squares is finite when every entry is; if it overflowed, look closer
+    return math.isfinite(np.vdot(array, array)) or bool(np.isfinite(array).all())
 
 
 def _caused_by(diverged: _Diverged, error: NonFiniteError) -> _Diverged:
@@ -560,12 +562,7 @@ class _Snapshot:
 def _check_finite(model: Layer, values: list[Array]) -> None:
     """Raise `_Diverged` naming the first parameter holding NaN or infinity."""
     for value in values:
-        if type(value) is not np.ndarray:  # another array library
-            xp = namespace_of(value)
-            finite = bool(xp.all(xp.isfinite(value)))
-        else:
-            finite = math.isfinite(np.vdot(value, value)) or np.isfinite(value).all()
-        if not finite:
+        if not _all_finite(value):
             for parameter in model.parameters():
                 if parameter.value is value:
                     raise _Diverged(f"parameter {parameter.name!r}")
