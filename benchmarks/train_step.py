@@ -375,9 +375,9 @@ class AdamUpdate:
 
     rule = "adam update"
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, values: list[np.ndarray]) -> None:
         rng = np.random.default_rng(1)
-        self.values = [value.copy() for W, b in problem.weights for value in (W, b)]
+        self.values = values  # the parameters, in the implementation's own arrays
         self.gradients = [
             (1e-3 * rng.standard_normal(value.shape)).astype(value.dtype) for value in self.values
         ]
@@ -403,7 +403,7 @@ class LayerkitAdamUpdate(AdamUpdate):
     name = "layerkit Adam update"
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(problem)
+        super().__init__([value.copy() for W, b in problem.weights for value in (W, b)])
         optimizer = layerkit_adam()
         assert optimizer is not None, "builders() builds this trainer only with Adam"
         self.optimizer = optimizer
@@ -418,9 +418,8 @@ class HandAdamUpdate(AdamUpdate):
     name = "hand-NumPy Adam update"
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(problem)
-        self.hand = HandAdamTrainer(problem)
-        self.values = [value for W, b in self.hand.weights for value in (W, b)]
+        self.hand = HandAdamTrainer(problem)  # whose moments are kept by its own arrays
+        super().__init__([value for W, b in self.hand.weights for value in (W, b)])
 
     def start_step(self) -> None:
         self.hand.start_step()
